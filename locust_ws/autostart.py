@@ -1,0 +1,50 @@
+"""Start the embedded demo server when a run targets no host.
+
+With no ``--host`` and no ``host`` on the user classes, the master (or the single local process)
+starts ``locust_ws.demo`` as a child process on a free loopback port, points every user class at it
+and stops it when Locust quits. Workers get the host from the master as usual. This is what lets
+``locust -f locustfiles/chat.py --headless ...`` run a real test with nothing else installed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from typing import Any
+
+from locust import events
+from locust.env import Environment
+from locust.runners import WorkerRunner
+
+from .demo import start_demo_process, stop_demo_process
+from .user import WebSocketUser
+
+logger = logging.getLogger(__name__)
+
+
+def needs_demo_server(environment: Environment) -> bool:
+    """True when some WebSocket user class has nowhere to connect to and this process leads the run."""
+    if environment.host or isinstance(environment.runner, WorkerRunner):
+        return False
+    return any(
+        issubclass(user_class, WebSocketUser) and not user_class.host
+        for user_class in environment.user_classes
+    )
+
+
+@events.init.add_listener
+def _start_demo_server(environment: Environment, **_kwargs: Any) -> None:
+    if not needs_demo_server(environment):
+        return
+    process, url = start_demo_process()
+    environment.host = url
+    for user_class in environment.user_classes:
+        if not user_class.host:
+            user_class.host = url
+    logger.info("No host given: started the locust-ws demo server at %s (pid %s)", url, process.pid)
+
+    def stop(**_kwargs: Any) -> None:
+        stop_demo_process(process)
+
+    environment.events.quit.add_listener(stop)
+    atexit.register(stop)

@@ -1,0 +1,56 @@
+"""Command line: `python -m locust_ws.demo` / `locust-ws-demo`.
+
+Prints exactly one line to stdout once listening (parents such as `start_demo_process` parse the
+port from it); logs go to stderr. SIGTERM and SIGINT stop the server and exit with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+import gevent
+from gevent.event import Event
+
+from .server import DemoServer
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="locust-ws-demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8765, help="port to bind, 0 = any free port")
+    parser.add_argument(
+        "--feed-rate", type=float, default=10.0, help="default /feed messages per second per topic"
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="INFO adds one access line per connection (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if args.feed_rate <= 0:
+        parser.error("--feed-rate must be > 0")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    server = DemoServer(host=args.host, port=args.port, feed_rate=args.feed_rate)
+    stopping = Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, stopping.set)
+    server.start()
+    print(f"locust-ws demo server listening on {server.url}", flush=True)
+    stopping.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

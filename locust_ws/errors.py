@@ -1,0 +1,90 @@
+"""Typed failures: each one is what a stats row's failure column shows, so its text must be stable
+(no ids, no timestamps, no secrets) for Locust to aggregate identical failures into one entry."""
+
+from __future__ import annotations
+
+from locust.exception import RescheduleTask
+
+
+class WebSocketError(Exception):
+    """Base class of every locust-ws failure."""
+
+
+class ConnectError(WebSocketError, RescheduleTask):
+    """The connection could not be opened. As a ``RescheduleTask`` it ends the running task quietly:
+    the failure is already in the stats, so Locust just waits and runs the next task."""
+
+
+class HandshakeRejected(ConnectError):
+    """The server answered the upgrade with an HTTP status other than 101."""
+
+    def __init__(self, status_code: int, status_message: str | None = None) -> None:
+        self.status_code = status_code
+        self.status_message = status_message or ""
+        super().__init__(f"handshake refused: HTTP {status_code} {self.status_message}".rstrip())
+
+
+class ConnectTimeout(ConnectError):
+    """No completed handshake within the connect timeout."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(f"handshake timed out after {timeout:g} s")
+
+
+class ConnectionClosed(WebSocketError, RescheduleTask):
+    """The connection is gone: closed by the server with ``code``, or lost (1006)."""
+
+    def __init__(self, code: int, reason: str = "", message: str | None = None) -> None:
+        self.code = code
+        self.reason = reason
+        if message is None:
+            message = f"closed by server with code {code}" + (f": {reason}" if reason else "")
+        super().__init__(message)
+
+
+class NotConnected(ConnectionClosed):
+    """An operation needed an open connection and there was none (and reconnecting is off)."""
+
+    def __init__(self) -> None:
+        super().__init__(1006, message="not connected")
+
+
+class ReplyTimeout(WebSocketError):
+    """A request's correlated reply did not arrive in time."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(f"no reply within {timeout:g} s")
+
+
+class WaitTimeout(WebSocketError):
+    """``wait_for`` saw no matching message in time."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(f"no matching message within {timeout:g} s")
+
+
+class PongTimeout(WebSocketError):
+    """A heartbeat ping got no pong in time; the connection is then treated as dead."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(f"no pong within {timeout:g} s")
+
+
+class CloseTimeout(WebSocketError):
+    """We sent a close frame and the server never answered with its own."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        super().__init__(f"no close frame from server within {timeout:g} s")
+
+
+class HandlerError(WebSocketError):
+    """A user's message handler raised; the receive loop survives and reports it."""
+
+    def __init__(self, handler_name: str, error: BaseException) -> None:
+        self.error = error
+        super().__init__(f"handler {handler_name} raised {type(error).__name__}: {error}")

@@ -1,0 +1,119 @@
+"""Frame payloads to Python values and back, correlation ids and latency stamps.
+
+Pure functions and small classes with no sockets and no gevent, so the rules that decide what is a
+reply, what is fan-out and what is server push can be unit-tested on their own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from websocket import ABNF
+
+OPCODE_TEXT = ABNF.OPCODE_TEXT
+OPCODE_BINARY = ABNF.OPCODE_BINARY
+
+CorrelationKey = str | Callable[[Any], Hashable | None]
+
+
+def wall_ms() -> float:
+    """Wall-clock time in milliseconds since the epoch, as a float (sub-millisecond precision).
+
+    Fan-out and server-push latencies subtract a timestamp taken by another process, so they need the
+    shared wall clock, not ``perf_counter``."""
+    return time.time() * 1000.0
+
+
+def encode(data: Any) -> tuple[bytes, int]:
+    """Turn a value into frame payload bytes and an opcode: dicts and lists become compact JSON text,
+    ``str`` becomes UTF-8 text and bytes-like values go out as binary frames. Returning bytes lets
+    the caller count the exact payload size without encoding twice."""
+    if isinstance(data, str):
+        return data.encode("utf-8"), OPCODE_TEXT
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data), OPCODE_BINARY
+    return json.dumps(data, separators=(",", ":")).encode("utf-8"), OPCODE_TEXT
+
+
+def decode(opcode: int, payload: bytes) -> Any:
+    """Turn an inbound frame into a value: JSON objects and arrays are parsed, other text stays
+    ``str``, binary frames stay ``bytes``. Text that only looks like JSON is returned as text."""
+    if opcode != OPCODE_TEXT:
+        return payload
+    text = payload.decode("utf-8")
+    if text.startswith(("{", "[")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+class Correlator:
+    """Matches replies to requests.
+
+    ``key`` is either the name of a JSON field or a callable. With a field (``"id"``), outgoing
+    dicts without one get ``prefix`` plus a counter; the prefix keeps ids unique across clients,
+    since a room broadcast delivers one client's request to everybody. A callable extracts the id
+    from any message, outgoing or inbound, and returns ``None`` for messages that are not replies.
+    """
+
+    def __init__(self, key: CorrelationKey = "id", prefix: str = "") -> None:
+        self.key = key
+        self._prefix = prefix
+        self._ids = itertools.count(1)
+
+    def id_of(self, message: Any) -> Hashable | None:
+        """The correlation id carried by ``message``, or ``None``."""
+        if callable(self.key):
+            return self.key(message)
+        if isinstance(message, dict):
+            return message.get(self.key)
+        return None
+
+    def stamp(self, payload: Any) -> tuple[Any, Hashable]:
+        """Return ``(payload, id)``, adding a fresh id to a dict payload that has none."""
+        if isinstance(self.key, str) and isinstance(payload, dict) and self.key not in payload:
+            payload = {**payload, self.key: f"{self._prefix}{next(self._ids)}"}
+        correlation_id = self.id_of(payload)
+        if correlation_id is None:
+            raise ValueError(
+                f"cannot correlate this payload: it carries no {self._describe()} "
+                "(send a dict, or set `correlation` to a callable that extracts the id)"
+            )
+        return payload, correlation_id
+
+    def _describe(self) -> str:
+        return f"{self.key!r} field" if isinstance(self.key, str) else "id the correlation callable finds"
+
+
+class ExpiredIds:
+    """Remembers the ids of requests that timed out, so a reply arriving late is recognised and
+    counted instead of being mistaken for an unsolicited message. Bounded: old ids fall out."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._names: OrderedDict[Hashable, str] = OrderedDict()
+        self._limit = limit
+
+    def add(self, correlation_id: Hashable, name: str) -> None:
+        self._names[correlation_id] = name
+        if len(self._names) > self._limit:
+            self._names.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def pop(self, correlation_id: Hashable) -> str | None:
+        """The request name of a timed-out id (forgetting it), or ``None`` if it never timed out."""
+        return self._names.pop(correlation_id, None)
+
+
+def stamp_for_fanout(payload: dict, sender: str, ts_key: str, sender_key: str) -> dict:
+    """Copy ``payload`` with a send timestamp and the sender's id, so the users who receive it can
+    report client -> server -> client latency and the sender can recognise its own copy."""
+    return {**payload, ts_key: wall_ms(), sender_key: sender}

@@ -1,0 +1,62 @@
+"""Building connection URLs and the names that stand for them in the stats.
+
+Names never contain the query string or user info: that is where tokens live, and request names end
+up in the web UI, CSV and HTML reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+_WS_SCHEMES = {"ws": "ws", "wss": "wss", "http": "ws", "https": "wss"}
+_HTTP_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+
+
+def _scheme(url: str, table: Mapping[str, str]) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in table:
+        raise ValueError(
+            f"unsupported URL scheme {scheme!r} in host/URL (use ws://, wss://, http:// or https://)"
+            if scheme
+            else "host must be an absolute URL such as ws://127.0.0.1:8765"
+        )
+    return table[scheme]
+
+
+def ws_url(base: str | None, path_or_url: str = "", query: Mapping[str, object] | None = None) -> str:
+    """The ``ws://``/``wss://`` URL for ``path_or_url`` relative to ``base`` (an http(s) base is
+    mapped to ws(s)), with ``query`` appended."""
+    if "://" in path_or_url:
+        target = path_or_url
+    else:
+        if not base:
+            raise ValueError(
+                "no host: set `host` on the user class or pass --host (e.g. --host ws://127.0.0.1:8765)"
+            )
+        parts = urlsplit(base)
+        path, _, path_query = path_or_url.partition("?")
+        if path and not path.startswith("/"):
+            path = "/" + path
+        query_text = "&".join(q for q in (parts.query, path_query) if q)
+        target = urlunsplit(
+            (parts.scheme, parts.netloc, parts.path.rstrip("/") + path or "/", query_text, "")
+        )
+    parts = urlsplit(target)
+    scheme = _scheme(target, _WS_SCHEMES)
+    query_text = parts.query
+    if query:
+        extra = urlencode({k: v for k, v in query.items() if v is not None}, doseq=True)
+        query_text = f"{query_text}&{extra}" if query_text else extra
+    return urlunsplit((scheme, parts.netloc, parts.path or "/", query_text, ""))
+
+
+def http_url(base: str) -> str:
+    """The ``http://``/``https://`` origin of a ws(s) or http(s) base URL, for the REST client."""
+    parts = urlsplit(base)
+    return urlunsplit((_scheme(base, _HTTP_SCHEMES), parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def display_path(url: str) -> str:
+    """The path of ``url`` for request names: no scheme, host, user info or query."""
+    return urlsplit(url).path or "/"
