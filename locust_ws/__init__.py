@@ -6,6 +6,7 @@ Public API::
 """
 
 from . import autostart as _autostart  # noqa: F401 - registers the demo-server start-up listener
+from .base import RealtimeUser
 from .errors import (
     CloseTimeout,
     ConnectError,
@@ -34,6 +35,7 @@ __all__ = [
     "HandshakeRejected",
     "NotConnected",
     "PongTimeout",
+    "RealtimeUser",
     "Reply",
     "ReplyTimeout",
     "WaitTimeout",

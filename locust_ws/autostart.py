@@ -16,8 +16,8 @@ from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
+from .base import RealtimeUser
 from .demo import start_demo_process, stop_demo_process
-from .user import WebSocketUser
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def needs_demo_server(environment: Environment) -> bool:
     if environment.host or isinstance(environment.runner, WorkerRunner):
         return False
     return any(
-        issubclass(user_class, WebSocketUser) and not user_class.host
+        issubclass(user_class, RealtimeUser) and not user_class.host
         for user_class in environment.user_classes
     )
 

@@ -113,6 +113,25 @@ class ExpiredIds:
         return self._names.pop(correlation_id, None)
 
 
+def stamped_latencies(
+    message: dict, own_id: str, client_ts_key: str, server_ts_key: str, sender_key: str
+) -> list[tuple[str, float]]:
+    """The latencies a stamped inbound message proves, as ``(kind, milliseconds)`` pairs:
+    ``("fanout", ...)`` when another client stamped it with ``client_ts`` and ``("push", ...)`` when
+    the server stamped it with ``server_ts``. Clock steps backwards read as 0, never negative."""
+    sent = message.get(client_ts_key)
+    pushed = message.get(server_ts_key)
+    if sent is None and pushed is None:
+        return []
+    now = wall_ms()
+    latencies = []
+    if isinstance(sent, (int, float)) and message.get(sender_key) != own_id:
+        latencies.append(("fanout", max(now - sent, 0.0)))
+    if isinstance(pushed, (int, float)):
+        latencies.append(("push", max(now - pushed, 0.0)))
+    return latencies
+
+
 def stamp_for_fanout(payload: dict, sender: str, ts_key: str, sender_key: str) -> dict:
     """Copy ``payload`` with a send timestamp and the sender's id, so the users who receive it can
     report client -> server -> client latency and the sender can recognise its own copy."""

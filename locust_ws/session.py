@@ -44,8 +44,9 @@ from .messages import (
     decode,
     encode,
     stamp_for_fanout,
-    wall_ms,
+    stamped_latencies,
 )
+from .reporting import Reporter
 from .response import CaughtReply, Reply
 from .urls import display_path, ws_url
 
@@ -58,6 +59,7 @@ _NORMAL_CLOSE_CODES = (1000, 1001)
 _NO_STATUS = 1005
 _ABNORMAL = 1006
 _DATA_OPCODES = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT)
+_LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
 
 
 class WebSocketSession:
@@ -97,8 +99,8 @@ class WebSocketSession:
         skip_utf8_validation: bool = False,
     ) -> None:
         self.base_url = base_url
-        self.request_event = request_event
         self.user = user
+        self._report = Reporter(request_event, self.request_type, user)
         self.connect_timeout = connect_timeout
         self.reply_timeout = reply_timeout
         self.ping_interval = ping_interval
@@ -120,6 +122,7 @@ class WebSocketSession:
         self.close_reason = ""
         self.path: str | None = None
         """The path of the current or last connection (never its query string)."""
+        self._label = ""  # what "connect <label>" named, reused for "close <label>"
 
         self._correlator = Correlator(correlation, prefix=f"{self.client_id}-")
         self._expired = ExpiredIds()
@@ -169,10 +172,11 @@ class WebSocketSession:
             url = ws_url(self.base_url, path_or_url, query)
         except ValueError as error:
             failure = ConnectError(str(error))
-            self._fire(name or f"connect {path_or_url or '/'}", None, 0, failure)
+            self._report.fire("connect", name or f"connect {path_or_url or '/'}", None, 0, failure)
             raise failure from None
         self.path = display_path(url)
         request_name = name or f"connect {self.path}"
+        self._label = request_name.removeprefix("connect ")
         options: dict[str, Any] = {
             "timeout": self.connect_timeout,
             "skip_utf8_validation": self.skip_utf8_validation,
@@ -189,7 +193,7 @@ class WebSocketSession:
             ws = websocket.create_connection(url, **options)
         except Exception as error:  # noqa: BLE001 - every failure becomes one typed, readable entry
             failure = _connect_failure(error, self.connect_timeout)
-            self._fire(request_name, (perf_counter() - start) * 1000.0, 0, failure)
+            self._report.fire("connect", request_name, (perf_counter() - start) * 1000.0, 0, failure)
             raise failure from None
         handshake_ms = (perf_counter() - start) * 1000.0
         ws.settimeout(None)
@@ -199,7 +203,7 @@ class WebSocketSession:
         self._lost_reason = None
         self.close_code = None
         self.close_reason = ""
-        self._fire(request_name, handshake_ms, 0)
+        self._report.fire("connect", request_name, handshake_ms)
         self._reader = gevent.spawn(self._read_loop, ws)
         if self.ping_interval > 0:
             self._heartbeat = gevent.spawn(self._heartbeat_loop, ws)
@@ -224,7 +228,7 @@ class WebSocketSession:
                 error = CloseTimeout(self.close_timeout)
                 ws.shutdown()
                 reader.join(timeout=1.0)
-            self._fire(f"close {self.path}", elapsed, 0, error)
+            self._report.fire("close", f"close {self._label}", elapsed, 0, error, close_code=self.close_code)
         self._teardown(ws)
 
     # -- sending ----------------------------------------------------------------------------
@@ -241,9 +245,9 @@ class WebSocketSession:
         try:
             self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
-            self._fire(name, None, 0, error)
+            self._report.fire("send", name, None, 0, error)
             raise
-        self._fire(name, None, len(payload))
+        self._report.fire("send", name, None, len(payload))
         return len(payload)
 
     def request(
@@ -330,7 +334,7 @@ class WebSocketSession:
             if entry in self._waiters:
                 self._waiters.remove(entry)
         if name is not None:
-            self._fire(name, elapsed, length, error)
+            self._report.fire("wait", name, elapsed, length, error)
         return message
 
     def _read_loop(self, ws: websocket.WebSocket) -> None:
@@ -380,9 +384,9 @@ class WebSocketSession:
                     return
                 if self._expired.pop(correlation_id) is not None:
                     self.late_replies += 1
-                    self._fire("late reply", None, length)
+                    self._report.fire("late_reply", "late reply", None, length)
                     return
-        self._fire("recv", None, length)
+        self._report.fire("recv", "recv", None, length)
         if isinstance(message, dict):
             self._measure_latency(message)
         for handler in self._handlers:
@@ -390,7 +394,8 @@ class WebSocketSession:
                 handler(message)
             except Exception as error:  # noqa: BLE001 - a broken handler must not kill the reader
                 handler_name = getattr(handler, "__name__", type(handler).__name__)
-                self._fire(f"handler {handler_name}", None, 0, HandlerError(handler_name, error))
+                failure = HandlerError(handler_name, error)
+                self._report.fire("handler", f"handler {handler_name}", None, 0, failure)
         if self._waiters:
             self._wake_waiters(message, received_at, length)
 
@@ -401,15 +406,11 @@ class WebSocketSession:
             return None
 
     def _measure_latency(self, message: dict) -> None:
-        sent = message.get(self.client_ts_key)
-        pushed = message.get(self.server_ts_key)
-        if sent is None and pushed is None:
-            return
-        now = wall_ms()
-        if isinstance(sent, (int, float)) and message.get(self.sender_key) != self.client_id:
-            self._fire("fanout", max(now - sent, 0.0), 0)
-        if isinstance(pushed, (int, float)):
-            self._fire("server push", max(now - pushed, 0.0), 0)
+        latencies = stamped_latencies(
+            message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
+        )
+        for kind, latency in latencies:
+            self._report.fire(kind, _LATENCY_ROWS[kind], latency)
 
     def _wake_waiters(self, message: Any, received_at: float, length: int) -> None:
         for entry in list(self._waiters):
@@ -438,7 +439,7 @@ class WebSocketSession:
                 )
             else:
                 failure = None if code in _NORMAL_CLOSE_CODES else ConnectionClosed(code, reason)
-            self._fire(f"close {self.path}", None, 0, failure)
+            self._report.fire("close", f"close {self._label}", None, 0, failure, close_code=code)
         closed = ConnectionClosed(code, reason, "connection closed before the reply arrived")
         for waiter in self._pending.values():
             waiter.set_exception(closed)
@@ -465,7 +466,7 @@ class WebSocketSession:
                 ws.ping(payload)
                 received_at = pong.get(timeout=self.pong_timeout)
             except gevent.Timeout:
-                self._fire("ping", None, 0, PongTimeout(self.pong_timeout))
+                self._report.fire("ping", "ping", None, 0, PongTimeout(self.pong_timeout))
                 self._lost_reason = f"no pong within {self.pong_timeout:g} s"
                 ws.shutdown()
                 return
@@ -473,7 +474,7 @@ class WebSocketSession:
                 return
             finally:
                 self._pong = None
-            self._fire("ping", (received_at - start) * 1000.0, 0)
+            self._report.fire("ping", "ping", (received_at - start) * 1000.0)
 
     def _on_pong(self, payload: bytes) -> None:
         if self._pong is not None and self._pong[0] == payload:
@@ -494,7 +495,7 @@ class WebSocketSession:
 
     def _report_not_connected(self, name: str) -> NotConnected:
         error = NotConnected()
-        self._fire(name, None, 0, error)
+        self._report.fire("send", name, None, 0, error)
         return error
 
     def _send_frame(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> None:
@@ -519,23 +520,7 @@ class WebSocketSession:
         return reply
 
     def _report_reply(self, reply: Reply) -> None:
-        self._fire(reply.name, reply.response_time, reply.response_length, reply.error)
-
-    def _fire(
-        self,
-        name: str,
-        response_time: float | None,
-        response_length: int,
-        exception: BaseException | None = None,
-    ) -> None:
-        self.request_event.fire(
-            request_type=self.request_type,
-            name=name,
-            response_time=response_time,
-            response_length=response_length,
-            exception=exception,
-            context=self.user.context() if self.user is not None else {},
-        )
+        self._report.fire("request", reply.name, reply.response_time, reply.response_length, reply.error)
 
 
 def _connect_failure(error: Exception, timeout: float) -> ConnectError:

@@ -14,7 +14,7 @@ from locust import between, task
 
 from locust_ws import WebSocketUser
 
-ROOMS = 20
+ROOM_SIZE = 10  # users per room: 200 users fill 20 rooms
 _user_numbers = itertools.count()
 
 
@@ -27,7 +27,7 @@ class ChatUser(WebSocketUser):
         number = next(_user_numbers)
         login = self.http.post("/login", json={"username": f"user{number}"}, name="POST /login")
         token = login.json()["token"]
-        room = f"room-{number % ROOMS}"
+        room = f"room-{number // ROOM_SIZE}"
         self.client.connect(f"/rooms/{room}", query={"token": token}, name="connect /rooms/[room]")
         self.feed = self.new_session()
         self.feed.connect("/feed", query={"token": token, "rate": 2})

@@ -5,15 +5,18 @@ A separate process keeps the server's CPU out of the load generator's and lets t
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 
 START_TIMEOUT_S = 15.0
+_PR_SET_PDEATHSIG = 1
 LISTENING_RE = re.compile(rb"locust-ws demo server listening on (ws://\S+)\r?\n")
 
 
@@ -28,12 +31,20 @@ def start_demo_process(
     proc = subprocess.Popen(
         [sys.executable, "-m", "locust_ws.demo", "--port", "0", *extra_args],
         stdout=subprocess.PIPE,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
     try:
         return proc, _read_url(proc, timeout)
     except BaseException:
         stop_demo_process(proc)
         raise
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: have the kernel SIGTERM it when the parent dies, so a killed
+    Locust (SIGKILL, a crashed CI job) never leaves an orphaned server holding its port."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _read_url(proc: subprocess.Popen, timeout: float) -> str:

@@ -1,0 +1,43 @@
+"""The one place where measurements leave a session: Locust ``request`` events.
+
+Every event carries ``context["ws_kind"]`` (``connect``, ``close``, ``send``, ``recv``, ``request``,
+``late_reply``, ``fanout``, ``push``, ``ping``, ``wait``, ``handler``) so that listeners such as the
+metrics module can classify events without parsing row names, which locustfiles may rename. Close
+events also carry ``close_code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locust.event import EventHook
+
+
+class Reporter:
+    """Fires request events of one ``request_type`` on behalf of one user (or none)."""
+
+    def __init__(self, request_event: EventHook, request_type: str, user: Any = None) -> None:
+        self.request_event = request_event
+        self.request_type = request_type
+        self.user = user
+
+    def fire(
+        self,
+        kind: str,
+        name: str,
+        response_time: float | None,
+        response_length: int = 0,
+        exception: BaseException | None = None,
+        **context: Any,
+    ) -> None:
+        """Report one measurement; ``response_time`` in milliseconds, ``None`` for frames that
+        have no duration (so they count without dragging the percentiles down)."""
+        base = self.user.context() if self.user is not None else {}
+        self.request_event.fire(
+            request_type=self.request_type,
+            name=name,
+            response_time=response_time,
+            response_length=response_length,
+            exception=exception,
+            context={**base, "ws_kind": kind, **context},
+        )
