@@ -6,6 +6,7 @@ Public API::
 """
 
 from . import autostart as _autostart  # noqa: F401 - registers the demo-server start-up listener
+from .backoff import Backoff
 from .base import RealtimeUser
 from .errors import (
     CloseTimeout,
@@ -26,6 +27,7 @@ from .session import WebSocketSession
 from .user import WebSocketUser, on_message
 
 __all__ = [
+    "Backoff",
     "CaughtReply",
     "CloseTimeout",
     "ConnectError",

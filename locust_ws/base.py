@@ -16,6 +16,7 @@ from locust import User
 from locust.clients import HttpSession
 from locust.env import Environment
 
+from .backoff import Backoff
 from .errors import WebSocketError
 from .urls import http_url
 
@@ -34,11 +35,32 @@ class RealtimeUser(User):
 
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
+    reconnect: ClassVar[bool] = True
+    """Reopen lost connections in the background, with exponential backoff and full jitter."""
+    reconnect_base: ClassVar[float] = 0.5
+    """Seconds: the first reconnect waits up to this, each further attempt up to twice as long."""
+    reconnect_cap: ClassVar[float] = 30.0
+    """Seconds: the longest wait between reconnect attempts."""
+    reconnect_max_attempts: ClassVar[int] = 0
+    """Give up after this many failed attempts (reported as a failure); 0 never gives up."""
+    reconnect_jitter: ClassVar[bool] = True
+    """Draw each wait uniformly below its bound, so a crowd does not reconnect in lockstep."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self._sessions: list[Closable] = []
         self._http: HttpSession | None = None
+
+    def backoff(self) -> Backoff | None:
+        """The reconnect policy for this user's sessions, from the ``reconnect*`` attributes."""
+        if not self.reconnect:
+            return None
+        return Backoff(
+            base=self.reconnect_base,
+            cap=self.reconnect_cap,
+            max_attempts=self.reconnect_max_attempts,
+            jitter=self.reconnect_jitter,
+        )
 
     def track(self, session: SessionT) -> SessionT:
         """Register a connection to be closed when this user stops; returns it."""

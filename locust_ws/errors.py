@@ -46,8 +46,8 @@ class ConnectionClosed(WebSocketError, RescheduleTask):
 class NotConnected(ConnectionClosed):
     """An operation needed an open connection and there was none (and reconnecting is off)."""
 
-    def __init__(self) -> None:
-        super().__init__(1006, message="not connected")
+    def __init__(self, message: str = "not connected") -> None:
+        super().__init__(1006, message=message)
 
 
 class ReplyTimeout(WebSocketError):

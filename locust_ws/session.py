@@ -25,6 +25,7 @@ from gevent.event import AsyncResult
 from locust.event import EventHook
 from websocket import ABNF
 
+from .backoff import Backoff
 from .errors import (
     CloseTimeout,
     ConnectError,
@@ -94,7 +95,8 @@ class WebSocketSession:
         client_ts_key: str = "client_ts",
         server_ts_key: str = "server_ts",
         sender_key: str = "sender",
-        reconnect: bool = True,
+        backoff: Backoff | None = None,
+        connect_gate: Callable[[], None] | None = None,
         sslopt: Mapping[str, Any] | None = None,
         skip_utf8_validation: bool = False,
     ) -> None:
@@ -109,7 +111,10 @@ class WebSocketSession:
         self.client_ts_key = client_ts_key
         self.server_ts_key = server_ts_key
         self.sender_key = sender_key
-        self.reconnect = reconnect
+        self.backoff = backoff
+        """How lost connections are reopened; ``None`` turns reconnecting off."""
+        self.connect_gate = connect_gate
+        """Called before every handshake; may sleep to pace connections (the connect-rate cap)."""
         self.sslopt = dict(sslopt or {})
         self.skip_utf8_validation = skip_utf8_validation
         self.client_id = uuid.uuid4().hex[:16]
@@ -137,6 +142,7 @@ class WebSocketSession:
         self._server_close: tuple[int, str] | None = None
         self._lost_reason: str | None = None
         self._connect_args: dict[str, Any] | None = None
+        self._reconnector: gevent.Greenlet | None = None
 
     # -- connection -------------------------------------------------------------------------
 
@@ -159,6 +165,7 @@ class WebSocketSession:
         ``path_or_url`` is relative to the user's host or a full ``ws://``/``wss://`` URL; ``query``
         is appended to it. Anything but a verified ``101 Switching Protocols`` is a failure entry
         and raises a ``ConnectError`` (which Locust treats as "end this task, wait, go on")."""
+        self._stop_reconnecting()
         if self._ws is not None:
             self.close()
         self._connect_args = {
@@ -168,6 +175,21 @@ class WebSocketSession:
             "query": query,
             "name": name,
         }
+        try:
+            self._open(**self._connect_args)
+        except ConnectError:
+            self._start_reconnecting()
+            raise
+
+    def _open(
+        self,
+        path_or_url: str,
+        headers: Mapping[str, str] | Sequence[str] | None,
+        subprotocols: Sequence[str] | None,
+        query: Mapping[str, object] | None,
+        name: str | None,
+    ) -> None:
+        """One handshake: report it, and on success start the reader and the heartbeat."""
         try:
             url = ws_url(self.base_url, path_or_url, query)
         except ValueError as error:
@@ -188,6 +210,8 @@ class WebSocketSession:
             options["subprotocols"] = list(subprotocols)
         if self.sslopt:
             options["sslopt"] = self.sslopt
+        if self.connect_gate is not None:
+            self.connect_gate()
         start = perf_counter()
         try:
             ws = websocket.create_connection(url, **options)
@@ -208,10 +232,48 @@ class WebSocketSession:
         if self.ping_interval > 0:
             self._heartbeat = gevent.spawn(self._heartbeat_loop, ws)
 
+    # -- reconnecting -----------------------------------------------------------------------
+
+    @property
+    def reconnecting(self) -> bool:
+        """True while a lost connection is being reopened in the background."""
+        return self._reconnector is not None and not self._reconnector.dead
+
+    def _start_reconnecting(self) -> None:
+        if self.backoff is None or self._connect_args is None or self.reconnecting or self._closing:
+            return
+        self._reconnector = gevent.spawn(self._reconnect_loop, perf_counter())
+
+    def _stop_reconnecting(self) -> None:
+        reconnector = self._reconnector
+        self._reconnector = None
+        if reconnector is not None and reconnector is not gevent.getcurrent():
+            reconnector.kill(block=True, timeout=1.0)
+
+    def _reconnect_loop(self, lost_at: float) -> None:
+        """Reopen the connection with backoff and jitter until it works or the attempts run out;
+        ``reconnect <label>`` reports the time from the loss to the reopened connection."""
+        assert self.backoff is not None and self._connect_args is not None
+        attempt = 0
+        while not self.backoff.gives_up_at(attempt):
+            gevent.sleep(self.backoff.delay(attempt))
+            if self._ws is not None:
+                self._teardown(self._ws)
+            try:
+                self._open(**self._connect_args)
+            except ConnectError:
+                attempt += 1
+                continue
+            self._report.fire("reconnect", f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
+            return
+        failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
+        self._report.fire("reconnect", f"reconnect {self._label}", None, 0, failure)
+
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
         close frame; the close handshake is reported as ``close <path>``. Safe to call twice, on a
         lost connection, or on one that never opened."""
+        self._stop_reconnecting()
         ws, reader = self._ws, self._reader
         if ws is None:
             return
@@ -243,11 +305,11 @@ class WebSocketSession:
             data = stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
         payload, opcode = encode(data)
         try:
-            self._send_frame(ws, payload, opcode)
+            send_ms = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
             self._report.fire("send", name, None, 0, error)
             raise
-        self._report.fire("send", name, None, len(payload))
+        self._report.fire("send", name, None, len(payload), send_ms=send_ms)
         return len(payload)
 
     def request(
@@ -450,6 +512,8 @@ class WebSocketSession:
         heartbeat = self._heartbeat
         if heartbeat is not None and heartbeat is not gevent.getcurrent():
             heartbeat.kill(block=False)
+        if not self._closing:
+            self._start_reconnecting()
 
     # -- heartbeats -------------------------------------------------------------------------
 
@@ -483,28 +547,35 @@ class WebSocketSession:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _open_connection(self, name: str) -> websocket.WebSocket:
-        """The open socket, reconnecting first when the connection was lost and reconnecting is on."""
+        """The open socket. A connection being reopened in the background is "not connected" for
+        now; a closed one is reopened first when reconnecting is on."""
         if not self.connected:
+            if self.reconnecting:
+                raise self._report_not_connected(name, "not connected (reconnecting)")
             if self._ws is not None:
                 self._teardown(self._ws)
-            if not (self.reconnect and self._connect_args):
+            if self.backoff is None or self._connect_args is None:
                 raise self._report_not_connected(name)
             self.connect(**self._connect_args)
         assert self._ws is not None
         return self._ws
 
-    def _report_not_connected(self, name: str) -> NotConnected:
-        error = NotConnected()
+    def _report_not_connected(self, name: str, message: str = "not connected") -> NotConnected:
+        error = NotConnected(message)
         self._report.fire("send", name, None, 0, error)
         return error
 
-    def _send_frame(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> None:
+    def _send_frame(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> float:
+        """Send one frame; return the milliseconds spent in the send, which grow when the server
+        reads slower than we write and the socket buffer fills (backpressure)."""
+        start = perf_counter()
         try:
             ws.send(payload, opcode)
         except (OSError, websocket.WebSocketException) as error:
             raise ConnectionClosed(_ABNORMAL, message=f"send failed: {_describe(error)}") from None
         self.messages_out += 1
         self.bytes_out += len(payload)
+        return (perf_counter() - start) * 1000.0
 
     def _teardown(self, ws: websocket.WebSocket) -> None:
         for greenlet in (self._heartbeat, self._reader):

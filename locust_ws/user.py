@@ -59,8 +59,6 @@ class WebSocketUser(RealtimeUser):
     client_ts_key: ClassVar[str] = "client_ts"
     server_ts_key: ClassVar[str] = "server_ts"
     sender_key: ClassVar[str] = "sender"
-    reconnect: ClassVar[bool] = True
-    """Reopen a lost connection on the next send/request (the reconnect is a ``connect`` row)."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -85,7 +83,7 @@ class WebSocketUser(RealtimeUser):
                 client_ts_key=self.client_ts_key,
                 server_ts_key=self.server_ts_key,
                 sender_key=self.sender_key,
-                reconnect=self.reconnect,
+                backoff=self.backoff(),
                 sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False} if self.insecure else None,
             )
         )

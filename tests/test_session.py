@@ -10,6 +10,7 @@ import pytest
 from gevent.pool import Pool
 
 from locust_ws import (
+    Backoff,
     ConnectError,
     ConnectTimeout,
     HandshakeRejected,
@@ -291,7 +292,7 @@ def test_client_close_sends_our_code_and_is_timed(make_session, event_log, demo_
 
 
 def test_send_after_loss_without_reconnect_is_not_connected(make_session, event_log):
-    session = make_session(reconnect=False)
+    session = make_session()  # a bare session does not reconnect
     session.connect("/close", query={"code": 1001})
     with gevent.Timeout(3):
         while session.connected:
@@ -302,8 +303,8 @@ def test_send_after_loss_without_reconnect_is_not_connected(make_session, event_
     assert str(event.exception) == "not connected"
 
 
-def test_send_after_loss_reconnects_when_enabled(make_session, event_log):
-    session = make_session()
+def test_send_after_close_reconnects_when_enabled(make_session, event_log):
+    session = make_session(backoff=Backoff())
     session.connect("/echo")
     session.close()
     session.send("again")
@@ -339,3 +340,46 @@ def test_wait_for_timeout_is_reported_when_named(make_session, event_log):
     assert session.wait_for(lambda m: False, timeout=0.1, name="never") is None
     [event] = event_log.failures("never")
     assert str(event.exception) == "no matching message within 0.1 s"
+
+
+def test_lost_connection_is_reopened_in_the_background_and_timed(make_session, event_log, demo_http):
+    session = make_session(backoff=Backoff(base=0.05, cap=0.2))
+    session.connect("/echo")
+    assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
+    with gevent.Timeout(5):
+        while not event_log.named("reconnect /echo"):
+            gevent.sleep(0.02)
+    [lost] = event_log.failures("close /echo")
+    assert "connection lost (1006)" in str(lost.exception)
+    [reconnect] = event_log.named("reconnect /echo")
+    assert reconnect.exception is None and 0 < reconnect.response_time < 2000
+    assert session.connected
+    assert session.request({"after": "reconnect"}).ok
+
+
+def test_operations_while_reconnecting_fail_fast(environment, event_log):
+    session = WebSocketSession(
+        "ws://127.0.0.1:1", environment.events.request, ping_interval=0, backoff=Backoff(base=5, jitter=False)
+    )
+    with pytest.raises(ConnectError):
+        session.connect("/echo")
+    assert session.reconnecting
+    with pytest.raises(NotConnected, match="reconnecting"):
+        session.send("hello")
+    session.close()
+    assert not session.reconnecting
+
+
+def test_reconnecting_gives_up_after_max_attempts(environment, event_log):
+    backoff = Backoff(base=0.01, cap=0.02, max_attempts=3)
+    session = WebSocketSession(
+        "ws://127.0.0.1:1", environment.events.request, ping_interval=0, backoff=backoff
+    )
+    with pytest.raises(ConnectError):
+        session.connect("/echo")
+    with gevent.Timeout(3):
+        while session.reconnecting:
+            gevent.sleep(0.02)
+    assert len(event_log.failures("connect /echo")) == 4  # the first try and three reconnect attempts
+    [gave_up] = event_log.failures("reconnect /echo")
+    assert str(gave_up.exception) == "gave up reconnecting after 3 attempts"
