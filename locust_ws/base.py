@@ -51,6 +51,11 @@ class RealtimeUser(User):
         self._sessions: list[Closable] = []
         self._http: HttpSession | None = None
 
+    def session_options(self) -> dict[str, Any]:
+        """Keyword arguments every session of this user gets, whatever its protocol: how it
+        reconnects (and, with the load-pattern options, how its handshakes are paced)."""
+        return {"backoff": self.backoff()}
+
     def backoff(self) -> Backoff | None:
         """The reconnect policy for this user's sessions, from the ``reconnect*`` attributes."""
         if not self.reconnect:

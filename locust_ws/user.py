@@ -83,7 +83,7 @@ class WebSocketUser(RealtimeUser):
                 client_ts_key=self.client_ts_key,
                 server_ts_key=self.server_ts_key,
                 sender_key=self.sender_key,
-                backoff=self.backoff(),
+                **self.session_options(),
                 sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False} if self.insecure else None,
             )
         )
