@@ -32,7 +32,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="INFO adds one access line per connection (default: %(default)s)",
     )
+    parser.add_argument("--certfile", help="PEM certificate (chain): serve TLS, wss:// and https://")
+    parser.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
+    parser.add_argument("--client-ca", help="PEM CA bundle: require client certificates signed by it")
     args = parser.parse_args(argv)
+    if (args.keyfile or args.client_ca) and not args.certfile:
+        parser.error("--keyfile and --client-ca need --certfile")
     if args.feed_rate <= 0:
         parser.error("--feed-rate must be > 0")
     return args
@@ -41,7 +46,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
-    server = DemoServer(host=args.host, port=args.port, feed_rate=args.feed_rate)
+    server = DemoServer(
+        host=args.host,
+        port=args.port,
+        feed_rate=args.feed_rate,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+        client_ca=args.client_ca,
+    )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         gevent.signal_handler(signum, stopping.set)

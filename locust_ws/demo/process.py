@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 START_TIMEOUT_S = 15.0
 _PR_SET_PDEATHSIG = 1
-LISTENING_RE = re.compile(rb"locust-ws demo server listening on (ws://\S+)\r?\n")
+LISTENING_RE = re.compile(rb"locust-ws demo server listening on (wss?://\S+)\r?\n")
 
 
 def start_demo_process(

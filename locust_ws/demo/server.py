@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from typing import Any
 
 import socketio
@@ -25,17 +26,37 @@ class DemoServer:
     >>> server.stop()
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, feed_rate: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        feed_rate: float = 10.0,
+        *,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        client_ca: str | None = None,
+    ) -> None:
+        """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
+        present a certificate signed by that CA (mutual TLS), for testing client certificates."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
+        if client_ca and not certfile:
+            raise ValueError("client_ca needs certfile (mutual TLS is TLS first)")
         self.host = host
+        self.tls = certfile is not None
         self.app = DemoApp(feed_rate=feed_rate)
+        ssl_args: dict[str, Any] = {}
+        if certfile:
+            ssl_args = {"certfile": certfile, "keyfile": keyfile}
+        if client_ca:
+            ssl_args.update(ca_certs=client_ca, cert_reqs=ssl.CERT_REQUIRED)
         self._wsgi = WSGIServer(
             (host, port),
             socketio.WSGIApp(self.app.socketio.sio, self.app),
             handler_class=DemoHandler,
             log=None,  # DemoHandler writes the access log itself, via logging
             error_log=log,
+            **ssl_args,
         )
         # gevent-websocket consults this before answering 101 (see DemoApp.pre_start_hook).
         self._wsgi.pre_start_hook = self.app.pre_start_hook
@@ -46,11 +67,11 @@ class DemoServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}"
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}"
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> None:
         """Bind and start serving in a greenlet; returns once the port is bound."""

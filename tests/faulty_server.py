@@ -1,0 +1,179 @@
+"""A WebSocket server that misbehaves on purpose, one fault per path, for the reliability tests.
+
+It speaks just enough RFC 6455 by hand to break it in controlled ways (a correct library would
+refuse to send most of these frames). Test-only: it runs in the test process on a free loopback
+port.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+from collections.abc import Callable
+
+import gevent
+from gevent.server import StreamServer
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+TEXT, BINARY, CONTINUATION, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
+
+
+def frame(
+    opcode: int, payload: bytes = b"", *, fin: bool = True, masked: bool = False, rsv: int = 0
+) -> bytes:
+    """One frame as a server would send it (unmasked unless ``masked``)."""
+    head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
+    length = len(payload)
+    mask_bit = 0x80 if masked else 0
+    if length < 126:
+        head += bytes([mask_bit | length])
+    elif length < 65536:
+        head += bytes([mask_bit | 126]) + struct.pack("!H", length)
+    else:
+        head += bytes([mask_bit | 127]) + struct.pack("!Q", length)
+    if masked:
+        key = b"\x01\x02\x03\x04"
+        payload = bytes(byte ^ key[i % 4] for i, byte in enumerate(payload))
+        head += key
+    return head + payload
+
+
+def close_frame(code: int, reason: bytes = b"") -> bytes:
+    return frame(CLOSE, struct.pack("!H", code) + reason)
+
+
+def _accept(key: str) -> str:
+    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+
+
+def _read_request(sock) -> tuple[str, dict[str, str]]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("client went away during the handshake")
+        data += chunk
+    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    path = lines[0].split(" ")[1]
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return path, headers
+
+
+def _switch(sock, headers: dict[str, str], accept: str | None = None) -> None:
+    accept = accept or _accept(headers["sec-websocket-key"])
+    sock.sendall(
+        (
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
+        ).encode()
+    )
+
+
+def _drain(sock, seconds: float = 2.0) -> bytes:
+    """Read what the client sends back (its close frame) until it closes or time runs out."""
+    received = b""
+    with gevent.Timeout(seconds, False):
+        while chunk := sock.recv(4096):
+            received += chunk
+    return received
+
+
+class FaultyServer:
+    """Serves one fault per path; ``client_bytes[path]`` keeps what the client sent after the
+    handshake (to check the close code it answered with)."""
+
+    def __init__(self) -> None:
+        self.client_bytes: dict[str, bytes] = {}
+        self._faults: dict[str, Callable] = {
+            "/invalid-utf8": self._after_upgrade(frame(TEXT, b"\xff\xfe broken")),
+            "/reserved-opcode": self._after_upgrade(frame(0x3, b"what is this")),
+            "/masked-frame": self._after_upgrade(frame(TEXT, b"masked by the server", masked=True)),
+            "/rsv-bits": self._after_upgrade(frame(TEXT, b"compressed?", rsv=4)),
+            "/bad-close-code": self._after_upgrade(close_frame(999)),
+            "/fragmented-with-pings": self._after_upgrade(
+                frame(TEXT, b"hel", fin=False)
+                + frame(PING, b"p1")
+                + frame(CONTINUATION, b"lo ", fin=False)
+                + frame(PING, b"p2")
+                + frame(CONTINUATION, b"world")
+            ),
+            "/big-frame": self._after_upgrade(frame(BINARY, b"x" * 200_000)),
+            "/wrong-accept": self._wrong_accept,
+            "/html": self._html,
+            "/redirect": self._redirect,
+        }
+        self._server = StreamServer(("127.0.0.1", 0), self._handle)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> FaultyServer:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop(timeout=1)
+
+    def _handle(self, sock, _address) -> None:
+        try:
+            path, headers = _read_request(sock)
+            fault = self._faults.get(path.split("?")[0])
+            if fault is not None:
+                fault(sock, path, headers)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            sock.close()
+
+    def _after_upgrade(self, payload: bytes) -> Callable:
+        def serve(sock, path: str, headers: dict[str, str]) -> None:
+            _switch(sock, headers)
+            gevent.sleep(0.05)  # let the client finish its handshake bookkeeping first
+            sock.sendall(payload)
+            self.client_bytes[path] = _drain(sock)
+
+        return serve
+
+    def _wrong_accept(self, sock, _path, headers) -> None:
+        _switch(sock, headers, accept=_accept("not-the-client-key"))
+        _drain(sock, 0.5)
+
+    def _html(self, sock, _path, _headers) -> None:
+        body = b"<html><body>Hello, I am not a WebSocket server</body></html>"
+        sock.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+
+    def _redirect(self, sock, path, _headers) -> None:
+        target = path.split("to=", 1)[1] if "to=" in path else "/html"
+        sock.sendall(
+            f"HTTP/1.1 302 Found\r\nLocation: {self.url}{target}\r\nContent-Length: 0\r\n\r\n".encode()
+        )
+
+
+def sent_close_code(client_bytes: bytes) -> int | None:
+    """The close code in the client's (masked) close frame, if it sent one."""
+    index = 0
+    while index + 2 <= len(client_bytes):
+        opcode = client_bytes[index] & 0x0F
+        length = client_bytes[index + 1] & 0x7F
+        header = 2
+        if length == 126:
+            length = struct.unpack("!H", client_bytes[index + 2 : index + 4])[0]
+            header = 4
+        mask = client_bytes[index + header : index + header + 4]
+        payload = client_bytes[index + header + 4 : index + header + 4 + length]
+        if opcode == CLOSE and len(payload) >= 2:
+            unmasked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload[:2]))
+            return struct.unpack("!H", unmasked)[0]
+        index += header + 4 + length
+    return None
