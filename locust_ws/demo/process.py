@@ -21,15 +21,16 @@ LISTENING_RE = re.compile(rb"locust-ws demo server listening on (wss?://\S+)\r?\
 
 
 def start_demo_process(
-    extra_args: Sequence[str] = (), timeout: float = START_TIMEOUT_S
+    extra_args: Sequence[str] = (), timeout: float = START_TIMEOUT_S, wrapper: Sequence[str] = ()
 ) -> tuple[subprocess.Popen, str]:
     """Start `python -m locust_ws.demo --port 0 ...` and return (process, "ws://127.0.0.1:PORT").
 
+    `wrapper` prefixes the command (benchmarks pin the server to a core with `taskset -c 0`).
     Waits for the listening line on the child's stdout; raises RuntimeError (after stopping the
     child) if it does not appear within `timeout` seconds or the child exits first.
     """
     proc = subprocess.Popen(
-        [sys.executable, "-m", "locust_ws.demo", "--port", "0", *extra_args],
+        [*wrapper, sys.executable, "-m", "locust_ws.demo", "--port", "0", *extra_args],
         stdout=subprocess.PIPE,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
