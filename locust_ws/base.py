@@ -5,20 +5,33 @@ It owns the user's connections (sessions with a ``close()`` method) and guarante
 traceback that kills the user, and every connection is closed when the user stops, also when
 ``on_start`` failed half-way and Locust skips ``on_stop``. Protocol classes only add how to build
 and open their sessions.
+
+It also carries the load patterns every protocol shares: a cluster-wide ``user_index`` taken
+before ``on_start`` (``cluster.py``), the connect-rate cap and first-connect jitter handed to every
+session as its ``connect_gate`` (``stagger.py``), and cooldowns for rate-limited actions that wait
+in the task, never in a message handler (``cooldown.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import time
 from typing import Any, ClassVar, Protocol, TypeVar
 
+import gevent
 from locust import User
 from locust.clients import HttpSession
 from locust.env import Environment
 
 from .backoff import Backoff
+from .cluster import user_indexes
+from .cooldown import Cooldowns
 from .errors import WebSocketError
+from .stagger import ConnectGate
 from .urls import http_url
+
+logger = logging.getLogger(__name__)
 
 
 class Closable(Protocol):
@@ -45,16 +58,30 @@ class RealtimeUser(User):
     """Give up after this many failed attempts (reported as a failure); 0 never gives up."""
     reconnect_jitter: ClassVar[bool] = True
     """Draw each wait uniformly below its bound, so a crowd does not reconnect in lockstep."""
+    user_index_timeout: ClassVar[float] = 30.0
+    """Seconds a starting user waits for its ``user_index`` from the master before it gives up."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self._sessions: list[Closable] = []
         self._http: HttpSession | None = None
+        self._user_index: int | None = None
+        self._cooldowns = Cooldowns()
+        self._connect_gate = ConnectGate(environment)
+
+    @property
+    def user_index(self) -> int:
+        """This user's number, unique across the whole cluster: while users start, the running
+        users hold ``0..N-1``; an index freed by a stopping user goes to the next user to start.
+        Assigned before ``on_start``, e.g. for ``RoundRobin(rooms).pick(self.user_index, step)``."""
+        if self._user_index is None:
+            raise RuntimeError("user_index is assigned when the user starts running (before on_start)")
+        return self._user_index
 
     def session_options(self) -> dict[str, Any]:
         """Keyword arguments every session of this user gets, whatever its protocol: how it
-        reconnects (and, with the load-pattern options, how its handshakes are paced)."""
-        return {"backoff": self.backoff()}
+        reconnects and how its handshakes are paced (``--ws-connect-rate``, ``--ws-connect-jitter``)."""
+        return {"backoff": self.backoff(), "connect_gate": self._connect_gate}
 
     def backoff(self) -> Backoff | None:
         """The reconnect policy for this user's sessions, from the ``reconnect*`` attributes."""
@@ -87,12 +114,51 @@ class RealtimeUser(User):
                 self._http.verify = False
         return self._http
 
+    def cooldown(self, name: str, seconds: float) -> float:
+        """Wait until ``seconds`` have passed since the last ``name`` action of this user, then count
+        the action as done now; returns the seconds waited. For rate-limited actions::
+
+            self.cooldown("join", seconds=2)
+            self.client.send({"op": "join", "room": room})
+
+        Call it from a task: it sleeps in the task greenlet only, so heartbeats, replies and
+        handlers keep running. From a message handler (or any other greenlet) it raises
+        ``RuntimeError``; use ``try_cooldown`` there."""
+        if gevent.getcurrent() is not self.greenlet:
+            raise RuntimeError(
+                f"cooldown({name!r}) waits, so it may only be called from this user's tasks, not from "
+                "a message handler or another greenlet (it would stall them); use try_cooldown() there"
+            )
+        wait = self._cooldowns.reserve(name, seconds, time.monotonic())
+        if wait > 0:
+            gevent.sleep(wait)
+        return wait
+
+    def try_cooldown(self, name: str, seconds: float) -> bool:
+        """Never waits: True (and the ``name`` action counted as done now) when ``seconds`` have
+        passed since the last one, False otherwise. Safe in message handlers."""
+        return self._cooldowns.try_reserve(name, seconds, time.monotonic())
+
     def on_stop(self) -> None:
         """Close every connection of this user."""
         self._close_all()
 
     def run(self) -> None:
-        """Run the user with a guarded ``on_start`` and closing every connection at the end."""
+        """Take a cluster-wide ``user_index``, run the user with a guarded ``on_start``, and at the
+        end close every connection and give the index back."""
+        indexes = user_indexes(self.environment.runner)
+        try:
+            self._user_index = indexes.acquire(self.user_index_timeout)
+        except gevent.Timeout:
+            if not indexes.timeout_reported:  # once, not once per user
+                indexes.timeout_reported = True
+                logger.error(
+                    "%s got no user_index from the master within %g s, so it (and any other user "
+                    "in that state) stops: does the master run the same locustfile, importing locust_ws?",
+                    type(self).__name__,
+                    self.user_index_timeout,
+                )
+            return
         user_on_start = self.on_start
 
         def on_start() -> None:
@@ -107,6 +173,8 @@ class RealtimeUser(User):
             self._close_all()
             if self._http is not None:
                 self._http.close()
+            indexes.release(self._user_index)
+            self._user_index = None
 
     def _close_all(self) -> None:
         for session in self._sessions:

@@ -88,3 +88,40 @@ class HandlerError(WebSocketError):
     def __init__(self, handler_name: str, error: BaseException) -> None:
         self.error = error
         super().__init__(f"handler {handler_name} raised {type(error).__name__}: {error}")
+
+
+class NamespaceRefused(ConnectError):
+    """The Socket.IO server refused to connect a namespace (a ``CONNECT_ERROR`` packet), e.g. its
+    connect handler raised ``ConnectionRefusedError("invalid token")``; carries the server's message."""
+
+    def __init__(self, namespace: str, message: str) -> None:
+        self.namespace = namespace
+        self.server_message = message
+        super().__init__(f"namespace {namespace} refused: {message}")
+
+
+class AckTimeout(ReplyTimeout):
+    """A Socket.IO ``call`` got no acknowledgement in time."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout)
+        self.args = (f"no ack within {timeout:g} s",)
+
+
+class HeartbeatMissed(WebSocketError):
+    """The Engine.IO server sent no ping within pingInterval + pingTimeout; the connection is then
+    treated as lost (the Engine.IO rule), and reopened when reconnecting is on."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        super().__init__(f"no Engine.IO ping within {limit:g} s (pingInterval + pingTimeout)")
+
+
+class ActionRefused(WebSocketError):
+    """The server acknowledged a room action (``join``/``leave``) with an error, such as a rate limit."""
+
+    def __init__(self, action: str, error: str, reason: str = "") -> None:
+        self.action = action
+        self.error = error
+        self.reason = reason
+        super().__init__(f"{action} refused: {error}" + (f" ({reason})" if reason else ""))

@@ -1,7 +1,8 @@
 """The one place where measurements leave a session: Locust ``request`` events.
 
 Every event carries ``context["ws_kind"]`` (``connect``, ``close``, ``send``, ``recv``, ``request``,
-``late_reply``, ``fanout``, ``push``, ``ping``, ``wait``, ``handler``) so that listeners such as the
+``late_reply``, ``fanout``, ``push``, ``ping``, ``heartbeat``, ``wait``, ``handler``, ``reconnect``;
+``heartbeat`` is a Socket.IO server ping, timed since the previous one) so that listeners such as the
 metrics module can classify events without parsing row names, which locustfiles may rename. Close
 events also carry ``close_code``; send events carry ``send_ms``, the time spent writing the frame
 (it grows under backpressure, when the server reads slower than we write).

@@ -17,6 +17,7 @@ import gevent
 from gevent.event import Event
 
 from .server import DemoServer
+from .socketio_app import SocketIOSettings
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -36,7 +37,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--certfile", help="PEM certificate (chain): serve TLS, wss:// and https://")
     parser.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
     parser.add_argument("--client-ca", help="PEM CA bundle: require client certificates signed by it")
+    SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
+    try:
+        args.socketio = SocketIOSettings.from_arguments(args)
+    except ValueError as error:
+        parser.error(str(error))
     if (args.keyfile or args.client_ca) and not args.certfile:
         parser.error("--keyfile and --client-ca need --certfile")
     if args.feed_rate <= 0:
@@ -63,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         certfile=args.certfile,
         keyfile=args.keyfile,
         client_ca=args.client_ca,
+        socketio_settings=args.socketio,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -7,6 +7,7 @@ path other than /socket.io/ arrives here.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -15,7 +16,7 @@ from .connection import Connection
 from .handler import CLOSE_RECEIVED_KEY, CLOSE_SENT_KEY, DemoHandler
 from .rooms import Rooms
 from .routes import Endpoint, Refusal, Router, is_ws_path, status_line, status_refusal
-from .socketio_app import SocketIODemo
+from .socketio_app import SocketIODemo, SocketIOSettings
 from .stats import DemoStats
 
 ROUTE_KEY = "locust_ws.route"
@@ -28,11 +29,11 @@ StartResponse = Callable[..., Any]
 class DemoApp:
     """Owns the server state (stats, tokens, rooms, open connections) and serves requests."""
 
-    def __init__(self, feed_rate: float) -> None:
+    def __init__(self, feed_rate: float, socketio_settings: SocketIOSettings | None = None) -> None:
         self.stats = DemoStats()
         self.tokens = TokenStore()
         self.rooms = Rooms()
-        self.socketio = SocketIODemo()
+        self.socketio = SocketIODemo(self.tokens, socketio_settings)
         self.connections: set[Connection] = set()
         self.router = Router(self.tokens, self.rooms, feed_rate)
         self._http_routes: dict[tuple[str, str], Callable[[dict], tuple[int, dict]]] = {
@@ -147,14 +148,17 @@ class DemoApp:
         return 200, {"reset": True}
 
     def _drop(self, _environ: dict) -> tuple[int, dict]:
-        return 200, {"dropped": self.drop_all()}
+        # dropped_at (epoch s, the clock of handshake_times) is where a storm's recovery time starts.
+        dropped_at = time.time()
+        return 200, {"dropped": self.drop_all(), "dropped_at": dropped_at}
 
     def drop_all(self) -> int:
-        """Cut every open WebSocket without a close frame; returns how many were cut."""
+        """Cut every open WebSocket (Socket.IO included) without a close frame; returns how many
+        were cut."""
         victims = list(self.connections)
         for conn in victims:
             conn.abort()
-        return len(victims)
+        return len(victims) + self.socketio.drop_all()
 
 
 def _respond(

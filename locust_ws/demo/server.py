@@ -11,6 +11,7 @@ from gevent.pywsgi import WSGIServer
 
 from .app import DemoApp
 from .handler import DemoHandler
+from .socketio_app import SocketIOSettings
 
 STOP_TIMEOUT_S = 2.0
 
@@ -35,16 +36,18 @@ class DemoServer:
         certfile: str | None = None,
         keyfile: str | None = None,
         client_ca: str | None = None,
+        socketio_settings: SocketIOSettings | None = None,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
-        present a certificate signed by that CA (mutual TLS), for testing client certificates."""
+        present a certificate signed by that CA (mutual TLS), for testing client certificates.
+        ``socketio_settings`` sets the Socket.IO heartbeat and room limits."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
             raise ValueError("client_ca needs certfile (mutual TLS is TLS first)")
         self.host = host
         self.tls = certfile is not None
-        self.app = DemoApp(feed_rate=feed_rate)
+        self.app = DemoApp(feed_rate=feed_rate, socketio_settings=socketio_settings)
         ssl_args: dict[str, Any] = {}
         if certfile:
             ssl_args = {"certfile": certfile, "keyfile": keyfile}

@@ -1,0 +1,578 @@
+"""``WebSocketConnection``: one WebSocket connection with its reader greenlet, heartbeat, close
+handshake and background reconnect, and the reporting of all of that.
+
+It knows nothing about what the frames mean. Protocol sessions subclass it: ``WebSocketSession``
+(JSON messages, correlation ids) and ``SocketIOSession`` (Engine.IO / Socket.IO packets). They plug
+in through three methods: ``_on_open`` runs the protocol's own handshake on top of the WebSocket
+one (on every reconnect too), ``_on_data`` receives every complete data frame in the reader
+greenlet, and ``_report_connect`` names the connect rows. Every measurement leaves as a Locust
+``request`` event through ``Reporter``, with ``request_type`` set by the subclass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import socket
+import struct
+import uuid
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from time import perf_counter
+from typing import Any
+
+import gevent
+import websocket
+from gevent.event import AsyncResult
+from locust.event import EventHook
+from websocket import ABNF
+
+from .backoff import Backoff
+from .errors import (
+    CloseTimeout,
+    ConnectError,
+    ConnectionClosed,
+    ConnectTimeout,
+    HandshakeRejected,
+    NotConnected,
+    PongTimeout,
+    ReplyTimeout,
+    WaitTimeout,
+)
+from .messages import ExpiredIds, stamped_latencies
+from .reporting import Reporter
+from .response import CaughtReply, Reply
+from .urls import display_path, ws_url
+
+Predicate = Callable[[Any], bool]
+
+_NORMAL_CLOSE_CODES = (1000, 1001)
+_NO_STATUS = 1005
+_ABNORMAL = 1006
+_DATA_OPCODES = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT)
+_LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
+
+
+class WebSocketConnection:
+    """The protocol-independent part of a session; not used directly."""
+
+    request_type = "WS"
+
+    def __init__(
+        self,
+        base_url: str | None,
+        request_event: EventHook,
+        user: Any = None,
+        *,
+        connect_timeout: float = 10.0,
+        reply_timeout: float = 5.0,
+        ping_interval: float = 30.0,
+        pong_timeout: float = 10.0,
+        close_timeout: float = 2.0,
+        client_ts_key: str = "client_ts",
+        server_ts_key: str = "server_ts",
+        sender_key: str = "sender",
+        backoff: Backoff | None = None,
+        connect_gate: Callable[[], None] | None = None,
+        sslopt: Mapping[str, Any] | None = None,
+        skip_utf8_validation: bool = False,
+    ) -> None:
+        """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
+        default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
+        answered within ``pong_timeout``, ``close_timeout`` for the server's close frame. The
+        ``*_key`` arguments name the fan-out / push stamps; ``backoff`` (``None``: never) reopens
+        lost connections; ``connect_gate`` runs before every handshake; ``sslopt`` goes to
+        websocket-client for ``wss://``."""
+        self.base_url = base_url
+        self.user = user
+        self._report = Reporter(request_event, self.request_type, user)
+        self.connect_timeout = connect_timeout
+        self.reply_timeout = reply_timeout
+        self.ping_interval = ping_interval
+        self.pong_timeout = pong_timeout
+        self.close_timeout = close_timeout
+        self.client_ts_key = client_ts_key
+        self.server_ts_key = server_ts_key
+        self.sender_key = sender_key
+        self.backoff = backoff
+        """How lost connections are reopened; ``None`` turns reconnecting off."""
+        self.connect_gate = connect_gate
+        """Called before every handshake; may sleep to pace connections (the connect-rate cap)."""
+        self.sslopt = dict(sslopt or {})
+        self.skip_utf8_validation = skip_utf8_validation
+        self.client_id = uuid.uuid4().hex[:16]
+        """Stamped into fan-out messages as the sender, so our own copies are not counted."""
+
+        self.messages_in = self.bytes_in = self.messages_out = self.bytes_out = 0
+        self.late_replies = 0
+        self.close_code: int | None = None
+        """The close code of the last connection: the server's, or 1006 when it was lost."""
+        self.close_reason = ""
+        self.path: str | None = None
+        """The path of the current or last connection (never its query string)."""
+        self._connect_name = ""  # the "connect <label>" row of the last attempt
+        self._label = ""  # reused for "close <label>" and "reconnect <label>"
+
+        self._expired = ExpiredIds()
+        self._pending: dict[Hashable, AsyncResult] = {}
+        self._waiters: list[tuple[Predicate | None, AsyncResult]] = []
+        self._ws: websocket.WebSocket | None = None
+        self._reader: gevent.Greenlet | None = None
+        self._heartbeat: gevent.Greenlet | None = None
+        self._pong: tuple[bytes, AsyncResult] | None = None
+        self._closing = False
+        self._opening = False  # between the WebSocket handshake and the end of _on_open
+        self._server_close: tuple[int, str] | None = None
+        self._lost_reason: str | None = None
+        self._connect_args: dict[str, Any] | None = None
+        self._reconnector: gevent.Greenlet | None = None
+
+    # -- connection -------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True while the connection is open and its reader is running."""
+        return self._ws is not None and self._reader is not None and not self._reader.dead
+
+    def _connect(self, connect_args: dict[str, Any]) -> None:
+        """Open a connection with ``connect_args`` (the arguments of ``_open``), remembered for
+        reconnecting; a failure starts the background reconnect (when on) and is raised."""
+        self._stop_reconnecting()
+        if self._ws is not None:
+            self.close()
+        self._connect_args = connect_args
+        try:
+            self._open(**connect_args)
+        except ConnectError:
+            self._start_reconnecting()
+            raise
+
+    def _open(
+        self,
+        path_or_url: str,
+        headers: Mapping[str, str] | Sequence[str] | None,
+        subprotocols: Sequence[str] | None,
+        query: Mapping[str, object] | None,
+        name: str | None,
+    ) -> None:
+        """One connection attempt: the WebSocket handshake, then the protocol's (``_on_open``).
+        On success the reader and the heartbeat run; any failure is reported and raised as a
+        ``ConnectError``, and leaves no greenlet or socket behind."""
+        try:
+            url = ws_url(self.base_url, path_or_url, query)
+        except ValueError as error:
+            failure = ConnectError(str(error))
+            self._connect_name = name or f"connect {path_or_url or '/'}"
+            self._report_connect(None, failure)
+            raise failure from None
+        self.path = display_path(url)
+        self._connect_name = name or f"connect {self.path}"
+        self._label = self._connect_name.removeprefix("connect ")
+        options: dict[str, Any] = {
+            "timeout": self.connect_timeout,
+            "skip_utf8_validation": self.skip_utf8_validation,
+            "enable_multithread": True,
+        }
+        if headers:
+            options["header"] = dict(headers) if isinstance(headers, Mapping) else list(headers)
+        if subprotocols:
+            options["subprotocols"] = list(subprotocols)
+        if self.sslopt:
+            options["sslopt"] = self.sslopt
+        if self.connect_gate is not None:
+            self.connect_gate()
+        start = perf_counter()
+        try:
+            ws = self._create_connection(url, options)
+        except Exception as error:  # noqa: BLE001 - every failure becomes one typed, readable entry
+            failure = _connect_failure(error, self.connect_timeout)
+            self._report_connect((perf_counter() - start) * 1000.0, failure)
+            raise failure from None
+        handshake_ms = (perf_counter() - start) * 1000.0
+        ws.settimeout(None)
+        self._ws = ws
+        self._closing = False
+        self._server_close = None
+        self._lost_reason = None
+        self.close_code = None
+        self.close_reason = ""
+        self._opening = True
+        self._reader = gevent.spawn(self._read_loop, ws)
+        try:
+            self._on_open(ws, start, handshake_ms)
+        except BaseException:
+            # Never usable, so no close row and no reconnect from the reader: the connect row
+            # already carries the failure.
+            self._teardown(ws)
+            raise
+        finally:
+            self._opening = False
+        if self.ping_interval > 0:
+            self._heartbeat = gevent.spawn(self._heartbeat_loop, ws)
+
+    def _create_connection(self, url: str, options: dict[str, Any]) -> websocket.WebSocket:
+        """Open the transport (websocket-client's ``create_connection``); anything with its
+        ``recv_frame``/``send``/``send_close``/``shutdown`` surface will do."""
+        return websocket.create_connection(url, **options)
+
+    def _on_open(self, ws: websocket.WebSocket, started: float, handshake_ms: float) -> None:
+        """The protocol's handshake after the WebSocket one, with the reader already running.
+        Plain WebSockets have none: the connection is open, report it. Raise a ``ConnectError``
+        (reported first) to give up on this connection."""
+        self._report_connect(handshake_ms)
+
+    def _report_connect(self, response_time: float | None, error: Exception | None = None) -> None:
+        """Report a connection attempt (``response_time`` in ms)."""
+        self._report.fire("connect", self._connect_name, response_time, 0, error)
+
+    def _report_close(self, response_time: float | None, error: Exception | None = None) -> None:
+        """Report the end of an open connection: our close handshake (ms) or the server's close or
+        loss (no time), with ``close_code``. Every successful connect row gets one close row."""
+        self._report.fire(
+            "close", f"close {self._label}", response_time, 0, error, close_code=self.close_code
+        )
+
+    # -- reconnecting -----------------------------------------------------------------------
+
+    @property
+    def reconnecting(self) -> bool:
+        """True while a lost connection is being reopened in the background."""
+        return self._reconnector is not None and not self._reconnector.dead
+
+    def _start_reconnecting(self) -> None:
+        if self.backoff is None or self._connect_args is None or self.reconnecting or self._closing:
+            return
+        self._reconnector = gevent.spawn(self._reconnect_loop, perf_counter())
+
+    def _stop_reconnecting(self) -> None:
+        reconnector = self._reconnector
+        self._reconnector = None
+        if reconnector is not None and reconnector is not gevent.getcurrent():
+            reconnector.kill(block=True, timeout=1.0)
+
+    def _reconnect_loop(self, lost_at: float) -> None:
+        """Reopen the connection with backoff and jitter until it works or the attempts run out;
+        ``reconnect <label>`` reports the time from the loss to the reopened connection."""
+        assert self.backoff is not None and self._connect_args is not None
+        attempt = 0
+        while not self.backoff.gives_up_at(attempt):
+            gevent.sleep(self.backoff.delay(attempt))
+            if self._ws is not None:
+                self._teardown(self._ws)
+            try:
+                self._open(**self._connect_args)
+            except ConnectError:
+                attempt += 1
+                continue
+            self._report.fire("reconnect", f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
+            return
+        failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
+        self._report.fire("reconnect", f"reconnect {self._label}", None, 0, failure)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
+        close frame; the close handshake is reported as ``close <path>``. Safe to call twice, on a
+        lost connection, or on one that never opened."""
+        self._stop_reconnecting()
+        ws, reader = self._ws, self._reader
+        if ws is None:
+            return
+        self._closing = True
+        error: Exception | None = None
+        elapsed: float | None = None
+        if reader is not None and not reader.dead:
+            start = perf_counter()
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                ws.send_close(code, reason)
+            reader.join(timeout=self.close_timeout)
+            elapsed = (perf_counter() - start) * 1000.0
+            if not reader.dead:
+                error = CloseTimeout(self.close_timeout)
+                ws.shutdown()
+                reader.join(timeout=1.0)
+            self._report_close(elapsed, error)
+        self._teardown(ws)
+
+    # -- round trips and waits --------------------------------------------------------------
+
+    def _round_trip(
+        self,
+        reply: Reply,
+        key: Hashable,
+        send: Callable[[], tuple[int, float]],
+        timeout: float | None,
+        catch_response: bool,
+        timeout_error: Callable[[float], Exception] = ReplyTimeout,
+    ) -> Reply:
+        """Call ``send()`` (which returns the bytes sent and the ms spent sending) and wait for the
+        reader to resolve ``key`` in ``_pending`` with ``(data, received_at, length)``. The round
+        trip is reported under ``reply.name``, with ``sent_bytes`` (``None`` when nothing left) and
+        ``send_ms`` in its context; no answer within ``timeout`` seconds (default
+        ``reply_timeout``) is a ``timeout_error`` failure, and an answer after that is counted in
+        ``late_replies``."""
+        timeout = self.reply_timeout if timeout is None else timeout
+        waiter = AsyncResult()
+        self._pending[key] = waiter
+        context: dict[str, Any] = {"sent_bytes": None}
+        start = perf_counter()
+        try:
+            context["sent_bytes"], context["send_ms"] = send()
+            data, received_at, length = waiter.get(timeout=timeout)
+            reply.data, reply.response_length = data, length
+            reply.response_time = (received_at - start) * 1000.0
+        except gevent.Timeout:
+            self._expired.add(key, reply.name)
+            reply.error = timeout_error(timeout)
+            reply.response_time = (perf_counter() - start) * 1000.0
+        except ConnectionClosed as error:
+            reply.error = error
+        finally:
+            self._pending.pop(key, None)
+        return self._finish(reply, catch_response, **context)
+
+    def _resolve(self, key: Hashable, data: Any, received_at: float, length: int) -> bool:
+        """Hand an answer to the round trip waiting for ``key``; a late one is counted as a
+        ``late reply``. False when nobody waits or waited for it."""
+        waiter = self._pending.pop(key, None)
+        if waiter is not None:
+            waiter.set((data, received_at, length))
+            return True
+        if self._expired and self._expired.pop(key) is not None:
+            self.late_replies += 1
+            self._report.fire("late_reply", "late reply", None, length)
+            return True
+        return False
+
+    def _wait(self, predicate: Predicate | None, timeout: float | None, name: str | None) -> Any:
+        """Wait for the next message (as passed to ``_wake_waiters``) matching ``predicate``;
+        return it, or ``None`` after ``timeout`` s. With ``name`` the wait is reported."""
+        timeout = self.reply_timeout if timeout is None else timeout
+        if not self.connected:
+            raise self._report_not_connected(name or "wait_for")
+        entry: tuple[Predicate | None, AsyncResult] = (predicate, AsyncResult())
+        self._waiters.append(entry)
+        start = perf_counter()
+        message = error = None
+        length = 0
+        try:
+            message, received_at, length = entry[1].get(timeout=timeout)
+            elapsed = (received_at - start) * 1000.0
+        except gevent.Timeout:
+            error = WaitTimeout(timeout)
+            elapsed = (perf_counter() - start) * 1000.0
+        except ConnectionClosed as closed:
+            error, elapsed = closed, None
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+        if name is not None:
+            self._report.fire("wait", name, elapsed, length, error)
+        return message
+
+    def _wake_waiters(self, message: Any, received_at: float, length: int) -> None:
+        for entry in list(self._waiters):
+            predicate, waiter = entry
+            try:
+                matched = predicate is None or predicate(message)
+            except Exception as error:  # noqa: BLE001 - surfaced in the waiting task instead
+                self._waiters.remove(entry)
+                waiter.set_exception(error)
+                continue
+            if matched:
+                self._waiters.remove(entry)
+                waiter.set((message, received_at, length))
+
+    def _measure_latency(self, message: dict) -> None:
+        """Report the fan-out / server-push latency a stamped message proves."""
+        latencies = stamped_latencies(
+            message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
+        )
+        for kind, latency in latencies:
+            self._report.fire(kind, _LATENCY_ROWS[kind], latency)
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def _read_loop(self, ws: websocket.WebSocket) -> None:
+        error: BaseException | None = None
+        try:
+            while True:
+                frame = ws.recv_frame()
+                opcode = frame.opcode
+                if opcode in _DATA_OPCODES:
+                    ws.cont_frame.validate(frame)
+                    ws.cont_frame.add(frame)
+                    if ws.cont_frame.is_fire(frame):
+                        opcode, frame = ws.cont_frame.extract(frame)
+                        self._on_data(opcode, frame.data)
+                elif opcode == ABNF.OPCODE_PING:
+                    ws.pong(frame.data)
+                elif opcode == ABNF.OPCODE_PONG:
+                    self._on_pong(frame.data)
+                elif opcode == ABNF.OPCODE_CLOSE:
+                    self._server_close = _parse_close(frame.data)
+                    if not self._closing:
+                        ws.send_close(_close_reply_code(self._server_close[0]))
+                    return
+        except websocket.WebSocketPayloadException as payload_error:
+            error = payload_error
+            _send_close_quietly(ws, 1007)
+        except websocket.WebSocketProtocolException as protocol_error:
+            error = protocol_error
+            _send_close_quietly(ws, 1002)
+        except (OSError, websocket.WebSocketException, ValueError) as lost:
+            error = lost
+        finally:
+            self._on_disconnect(ws, error)
+
+    def _on_data(self, opcode: int, payload: bytes) -> None:
+        """One complete inbound data frame, in the reader greenlet: keep it short."""
+        raise NotImplementedError
+
+    def _on_disconnect(self, ws: websocket.WebSocket, error: BaseException | None) -> None:
+        ws.shutdown()
+        if self._server_close is not None:
+            code, reason = self._server_close
+        else:
+            code, reason = _ABNORMAL, self._lost_reason or _describe(error)
+        self.close_code, self.close_reason = code, reason
+        reportable = not self._closing and not self._opening
+        if reportable:
+            if self._server_close is None:
+                failure: Exception | None = ConnectionClosed(
+                    code, reason, f"connection lost (1006): {reason}"
+                )
+            else:
+                failure = None if code in _NORMAL_CLOSE_CODES else ConnectionClosed(code, reason)
+            self._report_close(None, failure)
+        closed = ConnectionClosed(code, reason, "connection closed before the reply arrived")
+        for waiter in self._pending.values():
+            waiter.set_exception(closed)
+        for _, waiter in self._waiters:
+            waiter.set_exception(closed)
+        self._pending.clear()
+        self._waiters.clear()
+        heartbeat = self._heartbeat
+        if heartbeat is not None and heartbeat is not gevent.getcurrent():
+            heartbeat.kill(block=False)
+        if reportable:
+            self._start_reconnecting()
+
+    # -- heartbeats -------------------------------------------------------------------------
+
+    def _heartbeat_loop(self, ws: websocket.WebSocket) -> None:
+        sequence = 0
+        while True:
+            gevent.sleep(self.ping_interval)
+            sequence += 1
+            payload = str(sequence).encode()
+            pong = AsyncResult()
+            self._pong = (payload, pong)
+            start = perf_counter()
+            try:
+                ws.ping(payload)
+                received_at = pong.get(timeout=self.pong_timeout)
+            except gevent.Timeout:
+                self._report.fire("ping", "ping", None, 0, PongTimeout(self.pong_timeout))
+                self._lost_reason = f"no pong within {self.pong_timeout:g} s"
+                ws.shutdown()
+                return
+            except (OSError, websocket.WebSocketException):
+                return
+            finally:
+                self._pong = None
+            self._report.fire("ping", "ping", (received_at - start) * 1000.0)
+
+    def _on_pong(self, payload: bytes) -> None:
+        if self._pong is not None and self._pong[0] == payload:
+            self._pong[1].set(perf_counter())
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _open_connection(self, name: str) -> websocket.WebSocket:
+        """The open socket. A connection being reopened in the background is "not connected" for
+        now; a closed one is reopened first when reconnecting is on."""
+        if not self.connected:
+            if self.reconnecting:
+                raise self._report_not_connected(name, "not connected (reconnecting)")
+            if self._ws is not None:
+                self._teardown(self._ws)
+            if self.backoff is None or self._connect_args is None:
+                raise self._report_not_connected(name)
+            self._connect(self._connect_args)
+        assert self._ws is not None
+        return self._ws
+
+    def _report_not_connected(self, name: str, message: str = "not connected") -> NotConnected:
+        error = NotConnected(message)
+        self._report.fire("send", name, None, 0, error)
+        return error
+
+    def _send_frame(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> float:
+        """Send one frame; return the milliseconds spent in the send, which grow when the server
+        reads slower than we write and the socket buffer fills (backpressure)."""
+        start = perf_counter()
+        try:
+            ws.send(payload, opcode)
+        except (OSError, websocket.WebSocketException) as error:
+            raise ConnectionClosed(_ABNORMAL, message=f"send failed: {_describe(error)}") from None
+        self.messages_out += 1
+        self.bytes_out += len(payload)
+        return (perf_counter() - start) * 1000.0
+
+    def _teardown(self, ws: websocket.WebSocket) -> None:
+        for greenlet in (self._heartbeat, self._reader):
+            if greenlet is not None and greenlet is not gevent.getcurrent():
+                greenlet.kill(block=True, timeout=1.0)
+        ws.shutdown()
+        self._ws = self._reader = self._heartbeat = None
+
+    def _finish(self, reply: Reply, catch_response: bool, **context: Any) -> Reply:
+        report = functools.partial(self._report_reply, **context)
+        if catch_response:
+            return CaughtReply(reply, report)
+        report(reply)
+        return reply
+
+    def _report_reply(self, reply: Reply, **context: Any) -> None:
+        self._report.fire(
+            "request", reply.name, reply.response_time, reply.response_length, reply.error, **context
+        )
+
+
+def _connect_failure(error: Exception, timeout: float) -> ConnectError:
+    """Translate whatever websocket-client or the socket layer raised into one readable failure."""
+    if isinstance(error, ConnectError):
+        return error
+    if isinstance(error, websocket.WebSocketBadStatusException):
+        return HandshakeRejected(error.status_code, error.status_message)
+    if isinstance(error, (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException)):
+        return ConnectTimeout(timeout)
+    if isinstance(error, ConnectionRefusedError):
+        return ConnectError("connection refused (nothing listening?)")
+    if isinstance(error, websocket.WebSocketAddressException):
+        return ConnectError(f"cannot resolve host: {_describe(error)}")
+    return ConnectError(f"handshake failed: {_describe(error)}")
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "connection closed without a close frame"
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _parse_close(data: bytes) -> tuple[int, str]:
+    if len(data) < 2:
+        return _NO_STATUS, ""
+    (code,) = struct.unpack("!H", data[:2])
+    return code, data[2:].decode("utf-8", "replace")
+
+
+def _close_reply_code(code: int) -> int:
+    """The code to echo in our answering close frame (RFC 6455 5.5.1); codes reserved for local
+    use only (1005, 1006, 1015) may not be sent, so those are answered with 1000."""
+    return 1000 if code in (_NO_STATUS, _ABNORMAL, 1015) else code
+
+
+def _send_close_quietly(ws: websocket.WebSocket, code: int) -> None:
+    with contextlib.suppress(OSError, websocket.WebSocketException):
+        ws.send_close(code)

@@ -1,0 +1,117 @@
+"""The WebSocket section of Locust's HTML report (``--html`` and the web UI's "Download Report").
+
+Locust renders its report from its own template, with no hook for extra content, so the section
+is static HTML (tables and inline SVG charts, no script) placed just before ``</body>``: it shows
+below Locust's report and needs nothing else to render. Pure functions.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from .charts import line_chart
+from .histograms import format_ms
+from .metrics import SCALAR_METRICS
+from .summary import LATENCY_KEYS
+from .thresholds import format_value
+
+SECTION_ID = "locust-ws"
+_STYLE = (
+    "#locust-ws{font-family:Roboto,Helvetica,Arial,sans-serif;padding:16px 24px;max-width:1200px}"
+    "#locust-ws table{border-collapse:collapse;margin:8px 0 20px}"
+    "#locust-ws th,#locust-ws td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}"
+    "#locust-ws th:first-child,#locust-ws td:first-child{text-align:left}"
+    "#locust-ws .text td,#locust-ws .text th{text-align:left}"
+    "#locust-ws .fail{color:#c62828;font-weight:bold}#locust-ws .pass{color:#2e7d32;font-weight:bold}"
+)
+
+
+def _table(head: list[str], rows: list[list[str]], text: bool = False) -> str:
+    """A table of already escaped cells; numbers align right unless ``text``."""
+    head_html = "".join(f"<th>{html.escape(cell)}</th>" for cell in head)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    css_class = ' class="text"' if text else ""
+    return f"<table{css_class}><thead><tr>{head_html}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_section(summary: dict[str, Any]) -> str:
+    """The section for a summary (``WebSocketMetrics.summary()``, optionally ``with_thresholds``)."""
+    parts = [f'<section id="{SECTION_ID}"><style>{_STYLE}</style><h2>WebSockets (locust-ws)</h2>']
+    if summary.get("aborted"):
+        parts.append(f'<p class="fail">Aborted early: {html.escape(summary["aborted"])}</p>')
+    if summary.get("thresholds"):
+        parts.append("<h3>Thresholds</h3>")
+        rows = [
+            [
+                '<span class="pass">PASS</span>' if verdict["passed"] else '<span class="fail">FAIL</span>',
+                html.escape(verdict["threshold"]),
+                html.escape(verdict["observed_text"]),
+            ]
+            for verdict in summary["thresholds"]
+        ]
+        parts.append(_table(["Result", "Threshold", "Observed"], rows, text=True))
+    parts.append("<h3>Latency (ms, HdrHistogram, microsecond resolution)</h3>")
+    rows = [
+        [
+            html.escape(f"{row['type']} {row['name']}"),
+            html.escape(row["kind"]),
+            str(row["count"]),
+            str(row["failures"]),
+        ]
+        + [format_ms(row[key]) for key in LATENCY_KEYS]
+        for row in summary["latency"]
+    ]
+    parts.append(
+        _table(
+            ["Name", "Kind", "# events", "# fails", *(key.removesuffix("_ms") for key in LATENCY_KEYS)], rows
+        )
+    )
+    parts.append("<h3>Connections and traffic</h3>")
+    metrics = summary["metrics"]
+    rows = [
+        [
+            html.escape(name),
+            format_value(value, SCALAR_METRICS[name].unit),
+            html.escape(SCALAR_METRICS[name].meaning),
+        ]
+        for name, value in metrics.items()
+    ]
+    rows += [
+        [f"close_code_{code}", str(count), "connections that ended with this close code"]
+        for code, count in summary["close_codes"].items()
+    ]
+    rows += [
+        [
+            html.escape(f"open_connections ({worker['worker']})"),
+            str(worker["open_connections"]),
+            f"peak {worker['open_connections_peak']}",
+        ]
+        for worker in summary["workers"]
+    ]
+    parts.append(_table(["Metric", "Value", "Meaning"], rows, text=True))
+    points = summary["timeline"]["points"]
+    seconds = [point[0] for point in points]
+    parts.append(
+        line_chart("Open connections", seconds, [("open", "#1976d2", [point[3] for point in points])])
+    )
+    parts.append(
+        line_chart(
+            "Messages per second",
+            seconds,
+            [
+                ("in", "#2e7d32", [point[1] for point in points]),
+                ("out", "#ef6c00", [point[2] for point in points]),
+            ],
+        )
+    )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def inject_section(report_html: str, section: str) -> str:
+    """Locust's report with ``section`` added just before ``</body>``."""
+    position = report_html.rfind("</body>")
+    if position == -1:
+        return report_html + section
+    return report_html[:position] + section + report_html[position:]

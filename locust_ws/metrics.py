@@ -1,0 +1,499 @@
+"""WebSocket metrics beyond Locust's own stats, built only from the ``request`` events sessions fire.
+
+Every event of a locust-ws session carries ``context["ws_kind"]``; ``WebSocketMetrics.record`` is a
+``request`` listener that turns those events into per-row latency histograms (microsecond
+HdrHistograms), the open-connections gauge (a successful ``connect`` opens one connection, its
+``close`` event closes it), handshake, traffic, reconnect and heartbeat counters, close-code
+counts, the time blocked in ``send`` (backpressure) and per-second traffic for rates and charts.
+Events without ``ws_kind`` (HTTP requests, other plugins) cost one dictionary lookup.
+
+On a worker the store holds what happened since the last report: ``take_report`` hands it to the
+master and starts afresh. The master's store ``merge_report``s every worker's report, so its
+histograms and counters are the cluster's, exact to the histogram's precision. Pure data: no
+sockets, no gevent, a clock passed in for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .histograms import REPORTED_PERCENTILES, LatencyHistogram, percentile_label
+from .timeline import BYTES_IN, BYTES_OUT, MESSAGES_IN, MESSAGES_OUT, OPEN, Timeline
+
+logger = logging.getLogger(__name__)
+
+KINDS = (
+    "connect",
+    "close",
+    "send",
+    "recv",
+    "request",
+    "late_reply",
+    "fanout",
+    "push",
+    "ping",
+    "heartbeat",
+    "wait",
+    "handler",
+    "reconnect",
+    "send_blocked",
+)
+"""What ``ws_kind`` can say, plus ``send_blocked``: the time each send spent writing its frame,
+which this module derives from the ``send_ms`` of send and request events."""
+SEND_BLOCKED_NAME = "send blocked"
+MAX_ROWS = 100
+"""Rows (request type, kind, name) kept with their own histogram; names beyond that are pooled
+into one ``(other names)`` row per kind, so dynamic names cannot grow memory without bound."""
+OVERFLOW_NAME = "(other names)"
+REPORT_VERSION = 1
+PERCENTILE_KEYS = tuple(f"{percentile_label(percentile)}_ms" for percentile in REPORTED_PERCENTILES)
+"""Summary keys of the reported percentiles: ``p50_ms``, ..., ``p99.9_ms``."""
+
+RowKey = tuple[str, str, str]
+"""``(request type, kind, name)``, e.g. ``("WS", "connect", "connect /echo")``."""
+
+
+@dataclass(frozen=True)
+class ScalarMetric:
+    """A single-number metric: what thresholds, the CSV and the JSON summary call it."""
+
+    name: str
+    unit: str
+    """``count``, ``connections``, ``bytes``, ``rate`` (a fraction, shown as %) or ``per_s``."""
+    meaning: str
+
+
+SCALAR_METRICS: dict[str, ScalarMetric] = {
+    metric.name: metric
+    for metric in (
+        ScalarMetric("open_connections", "connections", "connections open now"),
+        ScalarMetric("open_connections_peak", "connections", "most connections open at once"),
+        ScalarMetric("handshakes", "count", "handshakes attempted"),
+        ScalarMetric("handshakes_succeeded", "count", "handshakes that opened a connection"),
+        ScalarMetric("handshake_failures", "count", "handshakes that failed (refused, timed out, ...)"),
+        ScalarMetric("handshake_failure_rate", "rate", "handshake_failures / handshakes"),
+        ScalarMetric("messages_in", "count", "messages received: replies, pushes, broadcasts"),
+        ScalarMetric("messages_out", "count", "messages sent: send() and request() frames"),
+        ScalarMetric("bytes_in", "bytes", "payload bytes received"),
+        ScalarMetric("bytes_out", "bytes", "payload bytes sent"),
+        ScalarMetric("messages_in_per_s", "per_s", "messages received per second, run average"),
+        ScalarMetric("messages_out_per_s", "per_s", "messages sent per second, run average"),
+        ScalarMetric("bytes_in_per_s", "per_s", "payload bytes received per second, run average"),
+        ScalarMetric("bytes_out_per_s", "per_s", "payload bytes sent per second, run average"),
+        ScalarMetric("reconnects", "count", "lost connections reopened in the background"),
+        ScalarMetric("reconnect_failures", "count", "background reconnects that gave up"),
+        ScalarMetric("heartbeat_misses", "count", "heartbeats (pings) without an answer in time"),
+        ScalarMetric("late_replies", "count", "replies that came after their request timed out"),
+        ScalarMetric("failures", "count", "failure entries of WebSocket/Socket.IO rows"),
+        ScalarMetric("failure_rate", "rate", "failures / events of WebSocket/Socket.IO rows"),
+    )
+}
+CLOSE_CODE_METRIC = re.compile(r"close_code_(\d{1,5})")
+"""``close_code_1006``: how many connections ended with that close code (a count)."""
+
+_COUNTERS = (
+    "events",
+    "failures",
+    "handshakes",
+    "handshake_failures",
+    "messages_in",
+    "messages_out",
+    "bytes_in",
+    "bytes_out",
+    "reconnects",
+    "reconnect_failures",
+    "heartbeat_misses",
+    "late_replies",
+)
+
+
+class Row:
+    """One (request type, kind, name) row: every event counts; events with a response time are
+    samples in its histogram (failures included, as in Locust's own percentiles)."""
+
+    __slots__ = ("count", "failures", "histogram")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.failures = 0
+        self.histogram: LatencyHistogram | None = None
+
+    def record_ms(self, milliseconds: float) -> None:
+        histogram = self.histogram
+        if histogram is None:
+            histogram = self.histogram = LatencyHistogram()
+        histogram.record_ms(milliseconds)
+
+    def add(self, count: int, failures: int, histogram: LatencyHistogram | None) -> None:
+        self.count += count
+        self.failures += failures
+        if histogram is not None and histogram.count:
+            if self.histogram is None:
+                self.histogram = LatencyHistogram()
+            self.histogram.merge(histogram)
+
+
+@dataclass
+class WorkerGauge:
+    """A worker's open connections in its latest report, and the most it ever reported."""
+
+    label: str
+    open: int = 0
+    peak: int = 0
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+class WebSocketMetrics:
+    """The metrics of one process (or, on a master, of the whole cluster)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, max_rows: int = MAX_ROWS) -> None:
+        self._clock = clock
+        self.max_rows = max_rows
+        self.open_connections = 0
+        """Connections open now: on a master, the sum of every worker's latest report."""
+        self.peak_open_connections = 0
+        self.workers: dict[str, WorkerGauge] = {}
+        """Master only: client id -> that worker's gauge."""
+        self._on_kind: dict[str, Callable[[str, int, BaseException | None, dict], None]] = {
+            "connect": self._on_connect,
+            "close": self._on_close,
+            "send": self._on_send,
+            "request": self._on_request,
+            "recv": self._on_inbound,
+            "late_reply": self._on_late_reply,
+            "reconnect": self._on_reconnect,
+            "ping": self._on_heartbeat,
+            "heartbeat": self._on_heartbeat,
+        }
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every counter, histogram and rate (a new test, or Locust's stats reset); the
+        open-connections gauge is live state and stays, and the peak restarts from it."""
+        self.rows: dict[RowKey, Row] = {}
+        self._overflowed = False
+        for counter in _COUNTERS:
+            setattr(self, counter, 0)
+        self.close_codes: Counter[int] = Counter()
+        self.timeline = Timeline()
+        self._second: int | None = None
+        self._bucket: list = []
+        self.peak_open_connections = self.open_connections
+        for worker in self.workers.values():
+            worker.peak = worker.open
+        self.started_at = self._clock()
+        self.stopped_at: float | None = None
+
+    def stop(self) -> None:
+        """The test stopped: run averages divide by the time until now, not until they are read."""
+        self.stopped_at = self._clock()
+
+    # -- the request listener (hot path) ----------------------------------------------------
+
+    def record(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float | None,
+        response_length: int | None,
+        exception: BaseException | None = None,
+        context: dict | None = None,
+        **_kwargs: Any,
+    ) -> None:
+        """Locust ``request`` listener: account one event of a locust-ws session."""
+        if not context:
+            return
+        kind = context.get("ws_kind")
+        if kind is None:
+            return
+        row = self.rows.get((request_type, kind, name))
+        if row is None:
+            row = self._new_row(request_type, kind, name)
+        row.count += 1
+        self.events += 1
+        if exception is not None:
+            row.failures += 1
+            self.failures += 1
+        if response_time is not None:
+            row.record_ms(response_time)
+        on_kind = self._on_kind.get(kind)
+        if on_kind is not None:
+            on_kind(request_type, response_length or 0, exception, context)
+
+    def _new_row(self, request_type: str, kind: str, name: str) -> Row:
+        if len(self.rows) >= self.max_rows:
+            if not self._overflowed:
+                self._overflowed = True
+                logger.warning(
+                    "locust-ws keeps latency histograms for %d row names; further names are pooled "
+                    "as %r per kind (use name= to group dynamic names)",
+                    self.max_rows,
+                    OVERFLOW_NAME,
+                )
+            name = OVERFLOW_NAME
+        return self.rows.setdefault((request_type, kind, name), Row())
+
+    def _traffic_bucket(self) -> list:
+        second = int(self._clock())
+        if second != self._second:
+            self._second = second
+            self._bucket = self.timeline.bucket(second)
+        return self._bucket
+
+    def _gauge_moved(self) -> None:
+        if self.open_connections > self.peak_open_connections:
+            self.peak_open_connections = self.open_connections
+        self._traffic_bucket()[OPEN] = self.open_connections
+
+    def _on_connect(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        self.handshakes += 1
+        if exception is not None:
+            self.handshake_failures += 1
+            return
+        self.open_connections += 1
+        self._gauge_moved()
+
+    def _on_close(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        if self.open_connections > 0:
+            self.open_connections -= 1
+        self._gauge_moved()
+        code = context.get("close_code")
+        if code is not None:
+            self.close_codes[code] += 1
+
+    def _on_send(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        if exception is None:
+            self._sent(length)
+        self._send_blocked(request_type, context)
+
+    def _on_request(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        # sent_bytes: the request frame's size, None when it never left; sessions that do not
+        # report it count as one message of unknown size.
+        sent = context.get("sent_bytes", -1)
+        if sent is not None:
+            self._sent(max(sent, 0))
+        if length:
+            self._received(length)
+        self._send_blocked(request_type, context)
+
+    def _on_inbound(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        self._received(length)
+
+    def _on_late_reply(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        self.late_replies += 1
+        self._received(length)
+
+    def _on_reconnect(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        if exception is None:
+            self.reconnects += 1
+        else:
+            self.reconnect_failures += 1
+
+    def _on_heartbeat(
+        self, request_type: str, length: int, exception: BaseException | None, context: dict
+    ) -> None:
+        if exception is not None:
+            self.heartbeat_misses += 1
+
+    def _sent(self, length: int) -> None:
+        self.messages_out += 1
+        self.bytes_out += length
+        bucket = self._traffic_bucket()
+        bucket[MESSAGES_OUT] += 1
+        bucket[BYTES_OUT] += length
+
+    def _received(self, length: int) -> None:
+        self.messages_in += 1
+        self.bytes_in += length
+        bucket = self._traffic_bucket()
+        bucket[MESSAGES_IN] += 1
+        bucket[BYTES_IN] += length
+
+    def _send_blocked(self, request_type: str, context: dict) -> None:
+        send_ms = context.get("send_ms")
+        if send_ms is not None:
+            row = self.rows.get((request_type, "send_blocked", SEND_BLOCKED_NAME))
+            if row is None:
+                row = self._new_row(request_type, "send_blocked", SEND_BLOCKED_NAME)
+            row.count += 1
+            row.record_ms(send_ms)
+
+    # -- worker -> master ------------------------------------------------------------------
+
+    def take_report(self) -> dict[str, Any]:
+        """Everything recorded since the last report, msgpack-ready, for ``report_to_master``;
+        the store then starts afresh (the gauge stays, the peak restarts from it)."""
+        report = {
+            "version": REPORT_VERSION,
+            "rows": [
+                [*key, row.count, row.failures, row.histogram.to_wire() if row.histogram else None]
+                for key, row in self.rows.items()
+            ],
+            "counters": {counter: getattr(self, counter) for counter in _COUNTERS},
+            "close_codes": [[code, count] for code, count in self.close_codes.items()],
+            "traffic": self.timeline.to_wire(),
+            "open": self.open_connections,
+            "peak": self.peak_open_connections,
+        }
+        self.reset()
+        return report
+
+    def merge_report(self, worker_id: str, label: str, report: dict[str, Any]) -> None:
+        """Add a worker's report (``take_report``) to this cluster-wide store."""
+        if report.get("version") != REPORT_VERSION:
+            logger.warning("ignoring a locust-ws report of version %r from %s", report.get("version"), label)
+            return
+        for request_type, kind, name, count, failures, wire in report["rows"]:
+            histogram = LatencyHistogram.from_wire(wire) if wire is not None else None
+            row = self.rows.get((request_type, kind, name)) or self._new_row(request_type, kind, name)
+            row.add(count, failures, histogram)
+        for counter, value in report["counters"].items():
+            if counter in _COUNTERS:
+                setattr(self, counter, getattr(self, counter) + value)
+        for code, count in report["close_codes"]:
+            self.close_codes[int(code)] += count
+        self.timeline.add_wire(report["traffic"])
+        self._second = None  # merging may have re-bucketed the timeline
+        gauge = self.workers.setdefault(worker_id, WorkerGauge(label))
+        gauge.open = report["open"]
+        gauge.peak = max(gauge.peak, report["peak"])
+        self.open_connections = sum(worker.open for worker in self.workers.values())
+        self._gauge_moved()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def select(self, selector: str) -> Row | None:
+        """The rows of one kind (``connect``) or else of one name (``connect /echo``), merged over
+        request types; ``None`` when nothing matches."""
+        field = 1 if selector in KINDS else 2
+        matching = [row for key, row in self.rows.items() if key[field] == selector]
+        if not matching:
+            return None
+        total = Row()
+        for row in matching:
+            total.add(row.count, row.failures, row.histogram)
+        return total
+
+    def duration(self, now: float | None = None) -> float:
+        """Seconds since the test started (until it stopped, once it has)."""
+        end = self.stopped_at
+        if end is None:
+            end = self._clock() if now is None else now
+        return max(end - self.started_at, 0.0)
+
+    def scalars(self, now: float | None = None) -> dict[str, float | None]:
+        """Every ``SCALAR_METRICS`` value; rates of nothing (no handshakes yet) are ``None``."""
+        duration = self.duration(now)
+
+        def per_second(total: int) -> float | None:
+            return total / duration if duration > 0 else None
+
+        return {
+            "open_connections": self.open_connections,
+            "open_connections_peak": self.peak_open_connections,
+            "handshakes": self.handshakes,
+            "handshakes_succeeded": self.handshakes - self.handshake_failures,
+            "handshake_failures": self.handshake_failures,
+            "handshake_failure_rate": _ratio(self.handshake_failures, self.handshakes),
+            "messages_in": self.messages_in,
+            "messages_out": self.messages_out,
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "messages_in_per_s": per_second(self.messages_in),
+            "messages_out_per_s": per_second(self.messages_out),
+            "bytes_in_per_s": per_second(self.bytes_in),
+            "bytes_out_per_s": per_second(self.bytes_out),
+            "reconnects": self.reconnects,
+            "reconnect_failures": self.reconnect_failures,
+            "heartbeat_misses": self.heartbeat_misses,
+            "late_replies": self.late_replies,
+            "failures": self.failures,
+            "failure_rate": _ratio(self.failures, self.events),
+        }
+
+    def value(self, metric: str) -> float | None:
+        """One scalar metric (``SCALAR_METRICS`` or ``close_code_<N>``) by name."""
+        close_code = CLOSE_CODE_METRIC.fullmatch(metric)
+        if close_code:
+            return self.close_codes.get(int(close_code.group(1)), 0)
+        return self.scalars()[metric]
+
+    def summary(self, now: float | None = None) -> dict[str, Any]:
+        """Everything, JSON-ready: what the console table, CSV, JSON file, HTML section and the
+        web UI tab show. Times in milliseconds, rates as fractions, per-second values as floats."""
+        now = self._clock() if now is None else now
+        rates = self.timeline.rates(now)
+        by_kind: dict[str, Row] = {}
+        for (_, kind, _), row in self.rows.items():
+            by_kind.setdefault(kind, Row()).add(row.count, row.failures, row.histogram)
+        return {
+            "duration_s": round(self.duration(now), 3),
+            "metrics": self.scalars(now),
+            "current": {
+                "messages_in_per_s": rates[MESSAGES_IN],
+                "messages_out_per_s": rates[MESSAGES_OUT],
+                "bytes_in_per_s": rates[BYTES_IN],
+                "bytes_out_per_s": rates[BYTES_OUT],
+            },
+            "workers": [
+                {
+                    "worker": worker.label,
+                    "open_connections": worker.open,
+                    "open_connections_peak": worker.peak,
+                }
+                for worker in self.workers.values()
+            ],
+            "close_codes": {str(code): count for code, count in sorted(self.close_codes.items())},
+            "latency": [
+                {"type": request_type, "kind": kind, "name": name, **_row_summary(row)}
+                for (request_type, kind, name), row in sorted(self.rows.items())
+            ],
+            "latency_by_kind": [
+                {"kind": kind, **_row_summary(row)}
+                for kind, row in sorted(by_kind.items())
+                if row.histogram is not None
+            ],
+            "timeline": {"width_s": self.timeline.width, "points": self.timeline.points()},
+        }
+
+
+def _row_summary(row: Row) -> dict[str, Any]:
+    histogram = row.histogram
+    summary: dict[str, Any] = {
+        "count": row.count,
+        "failures": row.failures,
+        "samples": histogram.count if histogram else 0,
+    }
+    if histogram is None or not histogram.count:
+        return {**summary, "min_ms": None, "avg_ms": None, **dict.fromkeys(PERCENTILE_KEYS), "max_ms": None}
+    stats = histogram.stats()
+    return {
+        **summary,
+        "min_ms": stats.min_ms,
+        "avg_ms": round(stats.avg_ms, 3),
+        **dict(zip(PERCENTILE_KEYS, stats.percentiles_ms.values(), strict=True)),
+        "max_ms": stats.max_ms,
+    }

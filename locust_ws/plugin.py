@@ -1,0 +1,266 @@
+"""How locust-ws plugs its metrics into a Locust run.
+
+Importing ``locust_ws`` (any locustfile's ``from locust_ws import ...``) registers two listeners on
+Locust's global events: one adds the command-line options, the other attaches to every run
+
+- a ``WebSocketMetrics`` fed by ``request`` events; a worker ships it with every report
+  (``report_to_master``) and the master merges the reports (``worker_report``);
+- on the master or single process: the web UI tab, the thresholds (evaluated over the whole cluster
+  when Locust quits, turned into ``environment.process_exit_code``, optionally aborting the run
+  early) and the end-of-run reports: the console table under Locust's own, ``PREFIX_ws.csv`` with
+  ``--csv``, the WebSocket section of ``--html`` and ``--ws-json FILE``.
+
+Events without ``ws_kind`` cost the request listener one dictionary lookup, so a run without
+WebSocket users pays nothing noticeable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from .html_report import inject_section, render_section
+from .metrics import WebSocketMetrics
+from .summary import format_console, format_csv, format_json, with_thresholds
+from .thresholds import (
+    DEFAULT_EXIT_CODE,
+    Threshold,
+    ThresholdError,
+    ThresholdResult,
+    evaluate,
+    format_results,
+    parse_threshold,
+    parse_thresholds,
+)
+from .webui import install_tab
+
+logger = logging.getLogger(__name__)
+console = logging.getLogger("locust.stats_logger")
+"""Locust prints its own tables through this logger; ours go the same way, right below them."""
+
+REPORT_KEY = "locust_ws"
+"""The key of the metrics in a worker's report to the master."""
+ABORT_CHECK_INTERVAL_S = 2.0
+
+_attached: WeakKeyDictionary[Environment, WebSocketMetrics] = WeakKeyDictionary()
+_locustfile_thresholds: list[Threshold] = []
+
+
+def add_thresholds(*expressions: str) -> None:
+    """Pass/fail criteria from a locustfile, in addition to ``--ws-threshold``::
+
+        add_thresholds("connect:p95<500ms", "handshake_failure_rate<1%")
+
+    Raises ``ThresholdError`` for an invalid expression, so a typo stops the run at start-up."""
+    _locustfile_thresholds.extend(parse_thresholds(expressions))
+
+
+def attach_metrics(environment: Environment) -> WebSocketMetrics:
+    """The ``WebSocketMetrics`` of ``environment``, created and fed from its events on first use.
+
+    Locust runs get it automatically; call it for an ``Environment`` built in code."""
+    metrics = _attached.get(environment)
+    if metrics is not None:
+        return metrics
+    metrics = _attached[environment] = WebSocketMetrics()
+    hooks = environment.events
+    hooks.request.add_listener(metrics.record)
+    hooks.test_start.add_listener(lambda **_kwargs: metrics.reset())
+    hooks.test_stop.add_listener(lambda **_kwargs: metrics.stop())
+    hooks.reset_stats.add_listener(metrics.reset)
+
+    def on_spawning_complete(**_kwargs: Any) -> None:
+        if environment.reset_stats:  # --reset-stats: Locust resets its stats at this moment too
+            metrics.reset()
+
+    def on_report_to_master(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
+        data[REPORT_KEY] = metrics.take_report()
+
+    def on_worker_report(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
+        report = data.get(REPORT_KEY)
+        runner = environment.runner
+        if report is None or not isinstance(runner, MasterRunner):
+            return
+        label = f"worker {runner.get_worker_index(client_id)}"
+        try:
+            metrics.merge_report(client_id, label, report)
+        except (KeyError, TypeError, ValueError) as error:
+            logger.warning("ignoring a malformed locust-ws report from %s: %s", label, error)
+
+    hooks.spawning_complete.add_listener(on_spawning_complete)
+    hooks.report_to_master.add_listener(on_report_to_master)
+    hooks.worker_report.add_listener(on_worker_report)
+    return metrics
+
+
+def _threshold_argument(text: str) -> str:
+    """argparse ``type``: rejects invalid syntax with a readable message before anything starts.
+    The text itself is kept (options travel to workers and must stay plain strings)."""
+    try:
+        parse_threshold(text)
+    except ThresholdError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+@events.init_command_line_parser.add_listener
+def _add_options(parser: Any, **_kwargs: Any) -> None:
+    group = parser.add_argument_group("locust-ws", "WebSocket metrics, reports and CI thresholds")
+    group.add_argument(
+        "--ws-threshold",
+        action="append",
+        default=[],
+        type=_threshold_argument,
+        metavar="EXPR",
+        help="Pass/fail criterion evaluated over the whole run, e.g. 'connect:p95<500ms', "
+        "'handshake_failure_rate<1%%', 'close_code_1006<10'. Repeatable.",
+    )
+    group.add_argument(
+        "--ws-threshold-exit-code",
+        type=int,
+        default=DEFAULT_EXIT_CODE,
+        metavar="N",
+        help=f"Exit code when a threshold fails (default {DEFAULT_EXIT_CODE}).",
+    )
+    group.add_argument(
+        "--ws-threshold-abort",
+        action="store_true",
+        help="Stop the run as soon as a threshold fails while it runs (after the grace period).",
+    )
+    group.add_argument(
+        "--ws-threshold-abort-grace",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="Seconds into the test before --ws-threshold-abort starts checking (default 10).",
+    )
+    group.add_argument(
+        "--ws-json", metavar="FILE", help="Write the WebSocket summary as JSON to FILE at the end."
+    )
+
+
+@events.init.add_listener
+def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> None:
+    metrics = attach_metrics(environment)
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    options = environment.parsed_options
+    thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
+    run = RunJudge(environment, metrics, thresholds)
+    if web_ui is not None:
+        install_tab(web_ui, run.summary)
+
+
+class RunJudge:
+    """The leading process's end of a run: thresholds (with the early abort) and the reports."""
+
+    def __init__(
+        self, environment: Environment, metrics: WebSocketMetrics, thresholds: list[Threshold]
+    ) -> None:
+        self.environment = environment
+        self.metrics = metrics
+        self.thresholds = thresholds
+        options = environment.parsed_options
+        self.exit_code: int = getattr(options, "ws_threshold_exit_code", DEFAULT_EXIT_CODE)
+        self.abort_grace: float = getattr(options, "ws_threshold_abort_grace", 10.0)
+        self.results: list[ThresholdResult] | None = None
+        """The final verdicts, once Locust is quitting."""
+        self.aborted: str | None = None
+        """Why the run was stopped early, if it was."""
+        self._watcher: gevent.Greenlet | None = None
+        hooks = environment.events
+        if thresholds and getattr(options, "ws_threshold_abort", False):
+            hooks.test_start.add_listener(self._start_watching)
+            hooks.test_stop.add_listener(self._stop_watching)
+        hooks.quitting.add_listener(self._judge)
+        hooks.quit.add_listener(self._report)
+
+    def summary(self) -> dict[str, Any]:
+        """The summary with threshold verdicts (live ones until the run is judged)."""
+        results = self.results if self.results is not None else evaluate(self.thresholds, self.metrics)
+        return with_thresholds(self.metrics.summary(), results, self.aborted)
+
+    def _start_watching(self, **_kwargs: Any) -> None:
+        self._stop_watching()
+        self._watcher = gevent.spawn(self._watch)
+
+    def _stop_watching(self, **_kwargs: Any) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not gevent.getcurrent():
+            watcher.kill(block=False)
+
+    def _watch(self) -> None:
+        while True:
+            gevent.sleep(ABORT_CHECK_INTERVAL_S)
+            if self.metrics.duration() < self.abort_grace:
+                continue
+            crossed = [
+                result
+                for result in evaluate(self.thresholds, self.metrics)
+                if result.observed is not None and not result.passed
+            ]
+            if crossed:
+                self.aborted = (
+                    f"{crossed[0].threshold.text} was {crossed[0].observed_text()} "
+                    f"after {self.metrics.duration():.0f} s"
+                )
+                logger.error("locust-ws: threshold failed, stopping the run: %s", self.aborted)
+                runner = self.environment.runner
+                if getattr(self.environment.parsed_options, "headless", False):
+                    runner.quit()
+                else:
+                    runner.stop()
+                return
+
+    def _judge(self, **_kwargs: Any) -> None:
+        self._stop_watching()
+        self.results = evaluate(self.thresholds, self.metrics)
+        if self.aborted or not all(result.passed for result in self.results):
+            self.environment.process_exit_code = self.exit_code
+
+    def _report(self, **_kwargs: Any) -> None:
+        if not self.metrics.events and not self.thresholds:
+            return
+        options = self.environment.parsed_options
+        summary = self.summary()
+        if not getattr(options, "json", False):
+            console.info(format_console(summary))
+            console.info("")
+        if self.thresholds:
+            table = format_results(self.results or [], self.exit_code)
+            if self.aborted:
+                table += f"\naborted early: {self.aborted}"
+            if getattr(options, "json", False):
+                logger.info("%s", table)
+            else:
+                console.info(table)
+                console.info("")
+        csv_prefix = getattr(options, "csv_prefix", None)
+        if csv_prefix:
+            _write(f"{csv_prefix}_ws.csv", format_csv(summary))
+        json_file = getattr(options, "ws_json", None)
+        if json_file:
+            _write(json_file, format_json(summary))
+        html_file = getattr(options, "html_file", None)
+        if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting
+            with open(html_file, encoding="utf-8") as file:
+                report = file.read()
+            _write(html_file, inject_section(report, render_section(summary)))
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        if directory := os.path.dirname(path):
+            os.makedirs(directory, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        logger.error("locust-ws could not write %s: %s", path, error)

@@ -1,0 +1,146 @@
+"""Socket.IO v5 / Engine.IO v4 packets to WebSocket frames and back.
+
+Pure functions over python-socketio's and python-engineio's own packet classes: no sockets, no
+gevent. Over the WebSocket transport every Engine.IO packet is one frame: text frames start with
+the packet type digit (``0`` open, ``1`` close, ``2`` ping, ``3`` pong, ``4`` message, ``6`` noop)
+and a Socket.IO packet travels as a message (``4`` + the Socket.IO encoding); binary attachments
+follow their placeholder packet as raw binary frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engineio import packet as eio
+from socketio import packet as sio
+from websocket import ABNF
+
+OPCODE_TEXT = ABNF.OPCODE_TEXT
+OPCODE_BINARY = ABNF.OPCODE_BINARY
+
+ENGINE_OPEN = ord("0")
+ENGINE_CLOSE = ord("1")
+ENGINE_PING = ord("2")
+ENGINE_MESSAGE = ord("4")
+ENGINE_NOOP = ord("6")
+PONG_FRAME = b"3"
+
+Frame = tuple[bytes, int]
+
+
+@dataclass(frozen=True)
+class EngineOpen:
+    """What the Engine.IO open packet tells a client; intervals in seconds."""
+
+    sid: str
+    ping_interval: float
+    ping_timeout: float
+    upgrades: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SocketIOEvent:
+    """An inbound event, as ``wait_for`` predicates and catch-all handlers see it."""
+
+    namespace: str
+    name: str
+    args: tuple[Any, ...]
+
+    @property
+    def data(self) -> Any:
+        """The event's payload as python-socketio hands it over: its only argument, a tuple of
+        several, or ``()`` for none (so ``None`` can only mean "no event")."""
+        return unpack_args(self.args)
+
+
+def parse_open(text: str) -> EngineOpen:
+    """Read an Engine.IO open packet (``0{"sid": ..., "pingInterval": ms, ...}``); ``ValueError``
+    when it is not one."""
+    packet = eio.Packet(encoded_packet=text)
+    data = packet.data
+    if packet.packet_type != eio.OPEN or not isinstance(data, dict):
+        raise ValueError(f"not an Engine.IO open packet: {text[:80]!r}")
+    try:
+        return EngineOpen(
+            sid=str(data["sid"]),
+            ping_interval=float(data["pingInterval"]) / 1000.0,
+            ping_timeout=float(data["pingTimeout"]) / 1000.0,
+            upgrades=tuple(data.get("upgrades") or ()),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"malformed Engine.IO open packet: {text[:80]!r}") from None
+
+
+def emit_args(data: Any) -> list[Any]:
+    """The arguments an emit carries, python-socketio's way: a tuple is several arguments, ``None``
+    is none, anything else is one."""
+    if isinstance(data, tuple):
+        return list(data)
+    return [] if data is None else [data]
+
+
+def unpack_args(args: Sequence[Any]) -> Any:
+    """The inverse view of ``emit_args`` for received events and acks: one argument is itself,
+    several are a tuple, none is ``()``."""
+    if len(args) == 1:
+        return args[0]
+    return tuple(args)
+
+
+def message_frames(packet: sio.Packet) -> list[Frame]:
+    """The WebSocket frames of one Socket.IO packet: its text frame, then its binary attachments."""
+    encoded = packet.encode()
+    if isinstance(encoded, str):
+        return [(b"4" + encoded.encode("utf-8"), OPCODE_TEXT)]
+    head, *attachments = encoded
+    return [(b"4" + head.encode("utf-8"), OPCODE_TEXT), *((bytes(a), OPCODE_BINARY) for a in attachments)]
+
+
+def event_frames(event: str, data: Any, namespace: str, ack_id: int | None = None) -> list[Frame]:
+    """Frames of an ``EVENT`` (or ``BINARY_EVENT``) packet; ``ack_id`` asks the server to ack it."""
+    packet = sio.Packet(sio.EVENT, data=[event, *emit_args(data)], namespace=namespace, id=ack_id)
+    return message_frames(packet)
+
+
+def ack_frames(namespace: str, ack_id: int, result: Any) -> list[Frame]:
+    """Frames acknowledging the server's event ``ack_id`` with a handler's return value."""
+    return message_frames(sio.Packet(sio.ACK, data=emit_args(result), namespace=namespace, id=ack_id))
+
+
+def connect_frames(namespace: str, auth: Any) -> list[Frame]:
+    """Frames of a namespace ``CONNECT`` packet carrying the ``auth`` payload (if any)."""
+    return message_frames(sio.Packet(sio.CONNECT, data=auth or None, namespace=namespace))
+
+
+def disconnect_frames(namespace: str) -> list[Frame]:
+    """Frames of a namespace ``DISCONNECT`` packet (a client leaving a namespace)."""
+    return message_frames(sio.Packet(sio.DISCONNECT, namespace=namespace))
+
+
+def decode_message(text: str) -> sio.Packet:
+    """A Socket.IO packet from the text after the Engine.IO ``4``; ``ValueError`` when malformed.
+    A binary packet comes back with ``attachment_count`` > 0 and waits for ``add_attachment``."""
+    try:
+        packet = sio.Packet(encoded_packet=text)
+    except (ValueError, TypeError, IndexError) as error:
+        raise ValueError(f"malformed Socket.IO packet: {error}") from None
+    if not sio.CONNECT <= packet.packet_type <= sio.BINARY_ACK:
+        raise ValueError(f"unknown Socket.IO packet type {packet.packet_type}")
+    if packet.packet_type in (sio.EVENT, sio.BINARY_EVENT) and not (
+        isinstance(packet.data, list) and packet.data and isinstance(packet.data[0], str)
+    ):
+        raise ValueError("malformed Socket.IO event: no event name")
+    if packet.namespace is None:
+        packet.namespace = "/"
+    return packet
+
+
+def refusal_message(data: Any) -> str:
+    """The server's reason from a ``CONNECT_ERROR`` payload (``{"message": ...}`` in v5)."""
+    if isinstance(data, dict) and "message" in data:
+        return str(data["message"])
+    if data is None:
+        return "refused by server"
+    return str(data)

@@ -1,0 +1,108 @@
+"""``SocketIOUser``: the Locust ``User`` whose ``self.client`` is a ``SocketIOSession``.
+
+The Socket.IO counterpart of ``WebSocketUser``: class attributes are the knobs, the session does
+the I/O and the measuring, and ``RealtimeUser`` the lifecycle (guarded ``on_start``, every
+connection closed at stop, ``self.http``, reconnect policy, connect pacing).
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from locust.env import Environment
+
+from .base import RealtimeUser, mark, subclass_attributes_marked
+from .socketio_session import SocketIOSession
+
+_HANDLER_MARK = "_locust_ws_socketio_events"
+
+
+def on(event: str, namespace: str = "/") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a user method as the handler of ``event`` in ``namespace`` (``"*"``: every event, called
+    with the event name first), as python-socketio's ``@sio.on``::
+
+        @on("chat", namespace="/chat")
+        def chat(self, message):
+            ...
+
+    Handlers run in the connection's dispatch greenlet, after the reader has timed and counted the
+    event, so a slow handler delays later handlers only. Its return value answers a server ``call``.
+    Decorators can be stacked to handle several events with one method."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        return mark(method, _HANDLER_MARK, [*getattr(method, _HANDLER_MARK, []), (event, namespace)])
+
+    return decorate
+
+
+class SocketIOUser(RealtimeUser):
+    """A Locust user with one Socket.IO connection, ``self.client``, opened in ``on_start`` to the
+    ``namespaces`` (unless ``auto_connect`` is off) and always closed when the user stops."""
+
+    abstract = True
+
+    namespaces: ClassVar[Sequence[str]] = ("/",)
+    """Namespaces connected in ``on_start`` (several share one connection)."""
+    auth: ClassVar[Mapping[str, Any] | None] = None
+    """``auth`` payload of the ``on_start`` connection; per-user tokens: connect yourself."""
+    headers: ClassVar[Mapping[str, str]] = {}
+    """Extra HTTP headers of the ``on_start`` handshake."""
+    transports: ClassVar[Sequence[str]] = ("websocket",)
+    """``("polling",)`` to use Engine.IO long-polling instead of the WebSocket transport."""
+    socketio_path: ClassVar[str] = "socket.io"
+    auto_connect: ClassVar[bool] = True
+    """Connect in ``on_start``. Turn off to connect yourself, e.g. after a REST login."""
+    connect_timeout: ClassVar[float] = 10.0
+    """Seconds for the whole handshake: TCP, WebSocket upgrade, Engine.IO open, namespaces."""
+    ack_timeout: ClassVar[float] = 5.0
+    """Default seconds ``call()`` waits for its ack and ``wait_for()`` for its event."""
+    close_timeout: ClassVar[float] = 2.0
+    slow_handler_ms: ClassVar[float] = 100.0
+    """Log (once per handler) a handler that runs longer than this."""
+    room_key: ClassVar[str] = "room"
+    """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
+    client_ts_key: ClassVar[str] = "client_ts"
+    server_ts_key: ClassVar[str] = "server_ts"
+    sender_key: ClassVar[str] = "sender"
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        self.client = self.new_session()
+        for name in subclass_attributes_marked(type(self), _HANDLER_MARK):
+            method = getattr(self, name)
+            for event, namespace in getattr(method, _HANDLER_MARK):
+                self.client.on(event, method, namespace=namespace)
+
+    def new_session(self) -> SocketIOSession:
+        """Another Socket.IO connection configured like ``self.client`` (no handlers), closed with
+        the user."""
+        return self.track(
+            SocketIOSession(
+                self.host,
+                self.environment.events.request,
+                self,
+                connect_timeout=self.connect_timeout,
+                ack_timeout=self.ack_timeout,
+                close_timeout=self.close_timeout,
+                client_ts_key=self.client_ts_key,
+                server_ts_key=self.server_ts_key,
+                sender_key=self.sender_key,
+                room_key=self.room_key,
+                slow_handler_ms=self.slow_handler_ms,
+                sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False} if self.insecure else None,
+                **self.session_options(),
+            )
+        )
+
+    def on_start(self) -> None:
+        """Connect ``self.client`` to ``namespaces`` when ``auto_connect`` is on."""
+        if self.auto_connect:
+            self.client.connect(
+                namespaces=self.namespaces,
+                auth=self.auth,
+                headers=self.headers,
+                transports=self.transports,
+                socketio_path=self.socketio_path,
+            )

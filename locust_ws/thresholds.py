@@ -1,0 +1,256 @@
+"""k6-style pass/fail criteria for CI: ``connect:p95<500ms``, ``handshake_failure_rate<1%``.
+
+A threshold is ``<metric>[:<statistic>] <operator> <number>[<unit>]``:
+
+- a latency: a kind (``connect``, ``request``, ``fanout``, ``push``, ``ping``, ``close``, ``wait``,
+  ``reconnect``, ``send_blocked``, ...) or a row name (``connect /echo``, ``echo``), then a
+  statistic: ``p95``, ``p99.9`` (or k6's ``p(95)``), ``avg``, ``med``, ``min``, ``max`` (unit
+  ``ms`` by default, ``s`` or ``us``), ``count``, ``failures`` or ``failure_rate`` (``1%`` or
+  ``0.01``);
+- a single number from ``SCALAR_METRICS`` (``handshake_failure_rate``, ``open_connections_peak``,
+  ``reconnects``, ...) or ``close_code_<N>``.
+
+Parsing is pure and strict, so bad syntax is rejected at start-up with a message that says what
+is wrong, before any load is sent. Evaluation reads a ``MetricSource`` (the cluster-wide
+``WebSocketMetrics`` on the master); a latency without samples fails, so a typo in a name cannot
+pass silently.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from .histograms import LatencyHistogram, format_ms
+from .metrics import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
+
+DEFAULT_EXIT_CODE = 3
+"""Process exit code when a threshold fails (Locust itself exits 1 on failures, 2 on crashes)."""
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_EXPRESSION = re.compile(
+    r"(?P<metric>.+?)\s*(?P<operator><=|>=|==|!=|<|>)\s*"
+    r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[^\s\d.]*)",
+    re.DOTALL,
+)
+_PERCENTILE = re.compile(r"p\(?(\d+(?:\.\d+)?)\)?")
+_LATENCY_UNITS = {"": 1.0, "ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}
+_LATENCY_STATISTICS = ("avg", "med", "min", "max")
+_COUNT_STATISTICS = ("count", "failures")
+_STATISTIC_HELP = "p95, p99.9, avg, med, min, max, count, failures or failure_rate"
+
+
+class ThresholdError(ValueError):
+    """A threshold expression that cannot be understood; the message says why and how to fix it."""
+
+
+class LatencyRows(Protocol):
+    count: int
+    failures: int
+    histogram: LatencyHistogram | None
+
+
+class MetricSource(Protocol):
+    """What thresholds read: ``WebSocketMetrics`` provides both."""
+
+    def select(self, selector: str) -> LatencyRows | None: ...
+
+    def value(self, metric: str) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One parsed criterion; ``bound`` is in milliseconds for latencies, a fraction for rates."""
+
+    text: str
+    metric: str
+    statistic: str | None
+    """``p95``, ``avg``, ``failure_rate``, ...; ``None`` for a scalar metric."""
+    operator: str
+    bound: float
+    unit: str
+    """How values are shown: ``ms``, ``rate``, ``count``, ``per_s``, ``bytes`` or ``connections``."""
+
+    def observe(self, source: MetricSource) -> float | None:
+        """The metric's current value (ms, fraction or plain number); ``None`` without samples."""
+        if self.statistic is None:
+            return source.value(self.metric)
+        rows = source.select(self.metric)
+        if rows is None:
+            return None
+        if self.statistic == "count":
+            return rows.count
+        if self.statistic == "failures":
+            return rows.failures
+        if self.statistic == "failure_rate":
+            return rows.failures / rows.count if rows.count else None
+        histogram = rows.histogram
+        if histogram is None or not histogram.count:
+            return None
+        if self.statistic == "avg":
+            return histogram.avg_ms
+        if self.statistic == "min":
+            return histogram.min_ms
+        if self.statistic == "max":
+            return histogram.max_ms
+        if self.statistic == "med":
+            return histogram.percentile_ms(50.0)
+        return histogram.percentile_ms(float(self.statistic[1:]))
+
+    def evaluate(self, source: MetricSource) -> ThresholdResult:
+        observed = self.observe(source)
+        passed = observed is not None and OPERATORS[self.operator](observed, self.bound)
+        return ThresholdResult(self, observed, passed)
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    threshold: Threshold
+    observed: float | None
+    passed: bool
+
+    def observed_text(self) -> str:
+        """The observed value with its unit, or ``no samples``."""
+        return format_value(self.observed, self.threshold.unit)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A metric value as reports show it: ``1.234 ms``, ``0.50%``, ``12``, ``41.2/s``."""
+    if value is None:
+        return "no samples"
+    if unit == "ms":
+        return f"{format_ms(value)} ms"
+    if unit == "rate":
+        return f"{value * 100:.2f}%"
+    if unit == "per_s":
+        return f"{value:.1f}/s"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Parse one expression; raises ``ThresholdError`` with a readable reason."""
+    match = _EXPRESSION.fullmatch(text.strip())
+    if match is None:
+        raise ThresholdError(
+            f"invalid threshold {text!r}: expected '<metric>[:<statistic>] <operator> <number>[unit]', "
+            "e.g. 'connect:p95<500ms' or 'handshake_failure_rate<1%' (operators: < <= > >= == !=)"
+        )
+    lhs = match["metric"].strip().strip("'\"")
+    number = float(match["number"])
+    unit = match["unit"]
+    if lhs[-1] in "<>=!":
+        raise ThresholdError(f"invalid threshold {text!r}: unknown operator (use < <= > >= == !=)")
+    if ":" not in lhs:
+        return _scalar_threshold(text, lhs, match["operator"], number, unit)
+    metric, _, statistic = lhs.rpartition(":")
+    metric = metric.strip().strip("'\"")
+    statistic = statistic.strip().lower()
+    if not metric:
+        raise ThresholdError(f"invalid threshold {text!r}: no metric before ':{statistic}'")
+    bound, shown_as, statistic = _statistic_bound(text, statistic, number, unit)
+    return Threshold(text, metric, statistic, match["operator"], bound, shown_as)
+
+
+def _statistic_bound(text: str, statistic: str, number: float, unit: str) -> tuple[float, str, str]:
+    """``(bound, unit shown, normalised statistic)`` for a latency row statistic."""
+    percentile = _PERCENTILE.fullmatch(statistic)
+    if percentile:
+        value = float(percentile.group(1))
+        if not 0 < value <= 100:
+            raise ThresholdError(f"invalid threshold {text!r}: percentile must be above 0 and at most 100")
+        statistic = f"p{value:g}"
+    if percentile or statistic in _LATENCY_STATISTICS:
+        if unit not in _LATENCY_UNITS:
+            raise ThresholdError(
+                f"invalid threshold {text!r}: unknown time unit {unit!r} (use ms, s or us; none means ms)"
+            )
+        return number * _LATENCY_UNITS[unit], "ms", statistic
+    if statistic in _COUNT_STATISTICS:
+        _no_unit(text, unit, statistic)
+        return number, "count", statistic
+    if statistic == "failure_rate":
+        return _rate_bound(text, number, unit), "rate", statistic
+    raise ThresholdError(
+        f"invalid threshold {text!r}: unknown statistic {statistic!r} (use {_STATISTIC_HELP})"
+    )
+
+
+def _scalar_threshold(text: str, metric: str, operator_text: str, number: float, unit: str) -> Threshold:
+    if CLOSE_CODE_METRIC.fullmatch(metric):
+        _no_unit(text, unit, metric)
+        return Threshold(text, metric, None, operator_text, number, "count")
+    scalar = SCALAR_METRICS.get(metric)
+    if scalar is None:
+        hint = (
+            f"{metric!r} is a latency: add a statistic, e.g. '{metric}:p95<500ms'"
+            if metric in KINDS
+            else f"unknown metric {metric!r}: use one of {', '.join(SCALAR_METRICS)}, close_code_<N>, "
+            "or '<kind or name>:<statistic>' for a latency, e.g. 'connect:p95<500ms'"
+        )
+        raise ThresholdError(f"invalid threshold {text!r}: {hint}")
+    if scalar.unit == "rate":
+        return Threshold(text, metric, None, operator_text, _rate_bound(text, number, unit), "rate")
+    if scalar.unit == "per_s" and unit == "/s":
+        unit = ""
+    _no_unit(text, unit, metric)
+    return Threshold(text, metric, None, operator_text, number, scalar.unit)
+
+
+def _rate_bound(text: str, number: float, unit: str) -> float:
+    if unit == "%":
+        return number / 100.0
+    if unit:
+        raise ThresholdError(f"invalid threshold {text!r}: a rate takes '%' or no unit, not {unit!r}")
+    if not 0 <= number <= 1:
+        raise ThresholdError(
+            f"invalid threshold {text!r}: a rate without '%' is a fraction from 0 to 1 (write 1% or 0.01)"
+        )
+    return number
+
+
+def _no_unit(text: str, unit: str, what: str) -> None:
+    if unit:
+        raise ThresholdError(f"invalid threshold {text!r}: {what} is a plain number, drop the unit {unit!r}")
+
+
+def parse_thresholds(texts: Iterable[str]) -> list[Threshold]:
+    """Parse every expression, reporting all the invalid ones in one error."""
+    thresholds, errors = [], []
+    for text in texts:
+        try:
+            thresholds.append(parse_threshold(text))
+        except ThresholdError as error:
+            errors.append(str(error))
+    if errors:
+        raise ThresholdError("; ".join(errors))
+    return thresholds
+
+
+def evaluate(thresholds: Iterable[Threshold], source: MetricSource) -> list[ThresholdResult]:
+    return [threshold.evaluate(source) for threshold in thresholds]
+
+
+def format_results(results: list[ThresholdResult], exit_code: int) -> str:
+    """The pass/fail table printed at the end of a run."""
+    width = max([len("Threshold"), *(len(result.threshold.text) for result in results)])
+    lines = ["locust-ws thresholds", f"{'Result':<7} {'Threshold':<{width}}  Observed"]
+    lines += [
+        f"{'PASS' if result.passed else 'FAIL':<7} {result.threshold.text:<{width}}  {result.observed_text()}"
+        for result in results
+    ]
+    failed = sum(not result.passed for result in results)
+    if failed:
+        lines.append(f"{failed} of {len(results)} thresholds failed: exit code {exit_code}")
+    else:
+        lines.append(f"all {len(results)} thresholds passed")
+    return "\n".join(lines)
