@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import ssl
 import time
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
@@ -46,8 +48,26 @@ class RealtimeUser(User):
 
     abstract = True
 
+    headers: ClassVar[Mapping[str, str]] = {}
+    """Extra HTTP headers of the ``on_start`` handshake."""
+    auto_connect: ClassVar[bool] = True
+    """Connect in ``on_start``. Turn off to connect yourself, e.g. after a REST login."""
+    connect_timeout: ClassVar[float] = 10.0
+    """Seconds for the whole handshake."""
+    close_timeout: ClassVar[float] = 2.0
+    """Seconds to wait for the server's close after sending ours."""
+    client_ts_key: ClassVar[str] = "client_ts"
+    """Payload key of the sender's wall-clock stamp (``stamp=True``): fan-out latency."""
+    server_ts_key: ClassVar[str] = "server_ts"
+    """Payload key of the server's wall-clock stamp: server-push latency."""
+    sender_key: ClassVar[str] = "sender"
+    """Payload key of the sender's id, so a client does not count its own messages as fan-out."""
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
+    ca_certs: ClassVar[str | None] = None
+    """PEM bundle of the CAs to trust for ``wss://`` and ``https://`` instead of the system's."""
+    client_cert: ClassVar[str | tuple[str, str] | None] = None
+    """Client certificate for mutual TLS: a PEM file with cert and key, or ``(cert, key)`` files."""
     reconnect: ClassVar[bool] = True
     """Reopen lost connections in the background, with exponential backoff and full jitter."""
     reconnect_base: ClassVar[float] = 0.5
@@ -81,7 +101,32 @@ class RealtimeUser(User):
     def session_options(self) -> dict[str, Any]:
         """Keyword arguments every session of this user gets, whatever its protocol: how it
         reconnects and how its handshakes are paced (``--ws-connect-rate``, ``--ws-connect-jitter``)."""
-        return {"backoff": self.backoff(), "connect_gate": self._connect_gate}
+        return {
+            "connect_timeout": self.connect_timeout,
+            "close_timeout": self.close_timeout,
+            "client_ts_key": self.client_ts_key,
+            "server_ts_key": self.server_ts_key,
+            "sender_key": self.sender_key,
+            "sslopt": self.sslopt(),
+            "backoff": self.backoff(),
+            "connect_gate": self._connect_gate,
+        }
+
+    def sslopt(self) -> dict[str, Any] | None:
+        """websocket-client's TLS options from ``insecure``, ``ca_certs`` and ``client_cert``."""
+        options: dict[str, Any] = {}
+        if self.insecure:
+            options.update(cert_reqs=ssl.CERT_NONE, check_hostname=False)
+        if self.ca_certs:
+            options["ca_certs"] = self.ca_certs
+        if self.client_cert:
+            certfile, keyfile = (
+                (self.client_cert, None) if isinstance(self.client_cert, str) else self.client_cert
+            )
+            options["certfile"] = certfile
+            if keyfile:
+                options["keyfile"] = keyfile
+        return options or None
 
     def backoff(self) -> Backoff | None:
         """The reconnect policy for this user's sessions, from the ``reconnect*`` attributes."""
@@ -105,13 +150,14 @@ class RealtimeUser(User):
         usual "log in over REST, then open the socket with the token" flow; its requests land in
         the same stats."""
         if self._http is None:
-            self._http = HttpSession(
+            self._http = _HttpSession(
                 base_url=http_url(self.host or ""),
                 request_event=self.environment.events.request,
                 user=self,
             )
-            if self.insecure:
-                self._http.verify = False
+            self._http.verify = False if self.insecure else (self.ca_certs or True)
+            if self.client_cert:
+                self._http.cert = self.client_cert
         return self._http
 
     def cooldown(self, name: str, seconds: float) -> float:
@@ -179,6 +225,18 @@ class RealtimeUser(User):
     def _close_all(self) -> None:
         for session in self._sessions:
             session.close()
+
+
+class _HttpSession(HttpSession):
+    """Locust's ``HttpSession``, except that a CA bundle set on the session (``ca_certs``) wins over
+    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``: requests otherwise lets those environment variables
+    replace the session's ``verify`` on every request."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and isinstance(self.verify, str):
+            settings["verify"] = self.verify
+        return settings
 
 
 def subclass_attributes_marked(cls: type, mark: str) -> list[str]:

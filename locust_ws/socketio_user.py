@@ -7,7 +7,6 @@ connection closed at stop, ``self.http``, reconnect policy, connect pacing).
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -47,25 +46,15 @@ class SocketIOUser(RealtimeUser):
     """Namespaces connected in ``on_start`` (several share one connection)."""
     auth: ClassVar[Mapping[str, Any] | None] = None
     """``auth`` payload of the ``on_start`` connection; per-user tokens: connect yourself."""
-    headers: ClassVar[Mapping[str, str]] = {}
-    """Extra HTTP headers of the ``on_start`` handshake."""
     transports: ClassVar[Sequence[str]] = ("websocket",)
     """``("polling",)`` to use Engine.IO long-polling instead of the WebSocket transport."""
     socketio_path: ClassVar[str] = "socket.io"
-    auto_connect: ClassVar[bool] = True
-    """Connect in ``on_start``. Turn off to connect yourself, e.g. after a REST login."""
-    connect_timeout: ClassVar[float] = 10.0
-    """Seconds for the whole handshake: TCP, WebSocket upgrade, Engine.IO open, namespaces."""
     ack_timeout: ClassVar[float] = 5.0
     """Default seconds ``call()`` waits for its ack and ``wait_for()`` for its event."""
-    close_timeout: ClassVar[float] = 2.0
     slow_handler_ms: ClassVar[float] = 100.0
     """Log (once per handler) a handler that runs longer than this."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
-    client_ts_key: ClassVar[str] = "client_ts"
-    server_ts_key: ClassVar[str] = "server_ts"
-    sender_key: ClassVar[str] = "sender"
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -83,15 +72,9 @@ class SocketIOUser(RealtimeUser):
                 self.host,
                 self.environment.events.request,
                 self,
-                connect_timeout=self.connect_timeout,
                 ack_timeout=self.ack_timeout,
-                close_timeout=self.close_timeout,
-                client_ts_key=self.client_ts_key,
-                server_ts_key=self.server_ts_key,
-                sender_key=self.sender_key,
                 room_key=self.room_key,
                 slow_handler_ms=self.slow_handler_ms,
-                sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False} if self.insecure else None,
                 **self.session_options(),
             )
         )

@@ -6,8 +6,7 @@ and the measuring. Class attributes are the knobs, so a locustfile tunes a run b
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from locust.env import Environment
@@ -39,26 +38,15 @@ class WebSocketUser(RealtimeUser):
 
     path: ClassVar[str] = "/"
     """Path (or full URL) connected to in ``on_start``."""
-    auto_connect: ClassVar[bool] = True
-    """Connect in ``on_start``. Turn off to connect yourself, e.g. after a REST login."""
-    headers: ClassVar[Mapping[str, str]] = {}
-    """Extra handshake headers for the ``on_start`` connection."""
     subprotocols: ClassVar[Sequence[str]] = ()
-    connect_timeout: ClassVar[float] = 10.0
-    """Seconds for the TCP connect and for each handshake read."""
     reply_timeout: ClassVar[float] = 5.0
     """Default seconds ``request()`` and ``wait_for()`` wait."""
     ping_interval: ClassVar[float] = 30.0
     """Seconds between heartbeat pings; 0 turns heartbeats off."""
     pong_timeout: ClassVar[float] = 10.0
     """Seconds a ping may wait for its pong before the connection is declared dead."""
-    close_timeout: ClassVar[float] = 2.0
-    """Seconds to wait for the server's close frame after sending ours."""
     correlation: ClassVar[CorrelationKey] = "id"
     """JSON key (or callable) that pairs a reply with its request."""
-    client_ts_key: ClassVar[str] = "client_ts"
-    server_ts_key: ClassVar[str] = "server_ts"
-    sender_key: ClassVar[str] = "sender"
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -74,17 +62,11 @@ class WebSocketUser(RealtimeUser):
                 self.host,
                 self.environment.events.request,
                 self,
-                connect_timeout=self.connect_timeout,
                 reply_timeout=self.reply_timeout,
                 ping_interval=self.ping_interval,
                 pong_timeout=self.pong_timeout,
-                close_timeout=self.close_timeout,
                 correlation=self.correlation,
-                client_ts_key=self.client_ts_key,
-                server_ts_key=self.server_ts_key,
-                sender_key=self.sender_key,
                 **self.session_options(),
-                sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False} if self.insecure else None,
             )
         )
 

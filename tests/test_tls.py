@@ -109,3 +109,25 @@ def test_plain_to_a_tls_port_is_a_clear_failure(tls_url, environment, event_log)
         session.connect("/echo")
     [event] = event_log.failures("connect /echo")
     assert event.response_time < 3000
+
+
+def test_user_class_tls_options_reach_the_connection_and_the_http_client(mutual_tls_url, pki):
+    from locust.env import Environment
+
+    from locust_ws import WebSocketUser
+
+    class MutualTlsUser(WebSocketUser):
+        host = mutual_tls_url
+        ca_certs = str(pki / "ca.pem")
+        client_cert = (str(pki / "client.pem"), str(pki / "client.key"))
+
+    user = MutualTlsUser(Environment())
+    user.client.connect("/echo")
+    try:
+        assert user.client.request({"user": "tls"}).ok
+        response = user.http.post("/login", json={"username": "tls"})
+        assert response.status_code == 200, response.error
+        assert response.json()["token"]
+    finally:
+        user.client.close()
+        user.http.close()
