@@ -28,6 +28,7 @@ from locust.env import Environment
 
 from .backoff import Backoff
 from .cluster import user_indexes
+from .connection import DEFAULT_MAX_MESSAGE_SIZE
 from .cooldown import Cooldowns
 from .errors import WebSocketError
 from .stagger import ConnectGate
@@ -62,6 +63,8 @@ class RealtimeUser(User):
     """Payload key of the server's wall-clock stamp: server-push latency."""
     sender_key: ClassVar[str] = "sender"
     """Payload key of the sender's id, so a client does not count its own messages as fan-out."""
+    max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
+    """Bytes: a larger inbound message is refused (close code 1009) before it is buffered; 0 = no limit."""
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
     ca_certs: ClassVar[str | None] = None
@@ -107,6 +110,7 @@ class RealtimeUser(User):
             "client_ts_key": self.client_ts_key,
             "server_ts_key": self.server_ts_key,
             "sender_key": self.sender_key,
+            "max_message_size": self.max_message_size,
             "sslopt": self.sslopt(),
             "backoff": self.backoff(),
             "connect_gate": self._connect_gate,

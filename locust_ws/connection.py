@@ -52,6 +52,19 @@ _DATA_OPCODES = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT)
 _LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
 
 
+DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+
+
+class ProtocolViolation(Exception):
+    """The server broke RFC 6455; we close with ``code`` (1002 protocol error, 1007 invalid
+    payload, 1009 message too big) and report ``detail``."""
+
+    def __init__(self, code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
 class WebSocketConnection:
     """The protocol-independent part of a session; not used directly."""
 
@@ -75,13 +88,15 @@ class WebSocketConnection:
         connect_gate: Callable[[], None] | None = None,
         sslopt: Mapping[str, Any] | None = None,
         skip_utf8_validation: bool = False,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
         answered within ``pong_timeout``, ``close_timeout`` for the server's close frame. The
         ``*_key`` arguments name the fan-out / push stamps; ``backoff`` (``None``: never) reopens
         lost connections; ``connect_gate`` runs before every handshake; ``sslopt`` goes to
-        websocket-client for ``wss://``."""
+        websocket-client for ``wss://``; an inbound message larger than ``max_message_size`` bytes
+        (0: no limit) is refused with close code 1009 before its payload is read."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -99,6 +114,7 @@ class WebSocketConnection:
         """Called before every handshake; may sleep to pace connections (the connect-rate cap)."""
         self.sslopt = dict(sslopt or {})
         self.skip_utf8_validation = skip_utf8_validation
+        self.max_message_size = max_message_size
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -123,6 +139,7 @@ class WebSocketConnection:
         self._opening = False  # between the WebSocket handshake and the end of _on_open
         self._server_close: tuple[int, str] | None = None
         self._lost_reason: str | None = None
+        self._violation: ProtocolViolation | None = None  # what made us close with 1002/1007/1009
         self._connect_args: dict[str, Any] | None = None
         self._reconnector: gevent.Greenlet | None = None
 
@@ -193,6 +210,7 @@ class WebSocketConnection:
         self._closing = False
         self._server_close = None
         self._lost_reason = None
+        self._violation = None
         self.close_code = None
         self.close_reason = ""
         self._opening = True
@@ -277,20 +295,26 @@ class WebSocketConnection:
         if ws is None:
             return
         self._closing = True
+        if reader is None or reader.dead:
+            self._teardown(ws)  # already lost or closed by the server, and reported then
+            return
+        start = perf_counter()
         error: Exception | None = None
-        elapsed: float | None = None
-        if reader is not None and not reader.dead:
-            start = perf_counter()
+        try:
             with contextlib.suppress(OSError, websocket.WebSocketException):
                 ws.send_close(code, reason)
             reader.join(timeout=self.close_timeout)
-            elapsed = (perf_counter() - start) * 1000.0
             if not reader.dead:
                 error = CloseTimeout(self.close_timeout)
                 ws.shutdown()
                 reader.join(timeout=1.0)
-            self._report_close(elapsed, error)
-        self._teardown(ws)
+            elif self._server_close is None:
+                error = ConnectionClosed(_ABNORMAL, message="connection closed without a close frame")
+        finally:
+            # Also when this greenlet is killed while waiting (a forced stop): every connection
+            # that was reported open is reported closed exactly once.
+            self._report_close((perf_counter() - start) * 1000.0, error)
+            self._teardown(ws)
 
     # -- round trips and waits --------------------------------------------------------------
 
@@ -395,7 +419,7 @@ class WebSocketConnection:
         error: BaseException | None = None
         try:
             while True:
-                frame = ws.recv_frame()
+                frame = self._next_frame(ws)
                 opcode = frame.opcode
                 if opcode in _DATA_OPCODES:
                     ws.cont_frame.validate(frame)
@@ -413,15 +437,41 @@ class WebSocketConnection:
                         ws.send_close(_close_reply_code(self._server_close[0]))
                     return
         except websocket.WebSocketPayloadException as payload_error:
-            error = payload_error
-            _send_close_quietly(ws, 1007)
+            self._violate(ws, ProtocolViolation(1007, f"invalid UTF-8 in a text message ({payload_error})"))
         except websocket.WebSocketProtocolException as protocol_error:
-            error = protocol_error
-            _send_close_quietly(ws, 1002)
+            self._violate(ws, ProtocolViolation(1002, str(protocol_error)))
+        except ProtocolViolation as violation:
+            self._violate(ws, violation)
         except (OSError, websocket.WebSocketException, ValueError) as lost:
             error = lost
         finally:
             self._on_disconnect(ws, error)
+
+    def _next_frame(self, ws: websocket.WebSocket) -> websocket.ABNF:
+        """The next frame, after checking its header before its payload is read: a masked frame
+        from a server is a protocol error (RFC 6455 5.1), and a message larger than
+        ``max_message_size`` is refused without buffering it. Transports without websocket-client's
+        frame buffer (Engine.IO polling) just hand over their frames."""
+        buffer = getattr(ws, "frame_buffer", None)
+        if buffer is not None:
+            if buffer.needs_header():
+                buffer.recv_header()
+            if buffer.needs_length():
+                buffer.recv_length()
+            if buffer.has_mask():
+                raise ProtocolViolation(1002, "the server sent a masked frame")
+            partial = ws.cont_frame.cont_data
+            size = buffer.length + (len(partial[1]) if partial else 0)
+            if self.max_message_size and size > self.max_message_size:
+                raise ProtocolViolation(
+                    1009, f"a message of {size} bytes exceeds max_message_size {self.max_message_size}"
+                )
+        return ws.recv_frame()
+
+    def _violate(self, ws: websocket.WebSocket, violation: ProtocolViolation) -> None:
+        """Close with the violation's code; the close row then names it."""
+        self._violation = violation
+        _send_close_quietly(ws, violation.code)
 
     def _on_data(self, opcode: int, payload: bytes) -> None:
         """One complete inbound data frame, in the reader greenlet: keep it short."""
@@ -429,19 +479,19 @@ class WebSocketConnection:
 
     def _on_disconnect(self, ws: websocket.WebSocket, error: BaseException | None) -> None:
         ws.shutdown()
-        if self._server_close is not None:
+        failure: Exception | None
+        if self._violation is not None:
+            code, reason = self._violation.code, self._violation.detail
+            failure = ConnectionClosed(code, reason, f"protocol error, we closed with {code}: {reason}")
+        elif self._server_close is not None:
             code, reason = self._server_close
+            failure = None if code in _NORMAL_CLOSE_CODES else ConnectionClosed(code, reason)
         else:
             code, reason = _ABNORMAL, self._lost_reason or _describe(error)
+            failure = ConnectionClosed(code, reason, f"connection lost (1006): {reason}")
         self.close_code, self.close_reason = code, reason
         reportable = not self._closing and not self._opening
         if reportable:
-            if self._server_close is None:
-                failure: Exception | None = ConnectionClosed(
-                    code, reason, f"connection lost (1006): {reason}"
-                )
-            else:
-                failure = None if code in _NORMAL_CLOSE_CODES else ConnectionClosed(code, reason)
             self._report_close(None, failure)
         closed = ConnectionClosed(code, reason, "connection closed before the reply arrived")
         for waiter in self._pending.values():

@@ -8,9 +8,11 @@ port.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import struct
 from collections.abc import Callable
+from urllib.parse import unquote
 
 import gevent
 from gevent.server import StreamServer
@@ -77,7 +79,7 @@ def _switch(sock, headers: dict[str, str], accept: str | None = None) -> None:
 def _drain(sock, seconds: float = 2.0) -> bytes:
     """Read what the client sends back (its close frame) until it closes or time runs out."""
     received = b""
-    with gevent.Timeout(seconds, False):
+    with gevent.Timeout(seconds, False), contextlib.suppress(OSError):  # a reset ends it too
         while chunk := sock.recv(4096):
             received += chunk
     return received
@@ -154,10 +156,9 @@ class FaultyServer:
         )
 
     def _redirect(self, sock, path, _headers) -> None:
-        target = path.split("to=", 1)[1] if "to=" in path else "/html"
-        sock.sendall(
-            f"HTTP/1.1 302 Found\r\nLocation: {self.url}{target}\r\nContent-Length: 0\r\n\r\n".encode()
-        )
+        """302 to the URL in ``?to=`` (default: this server's /html)."""
+        location = unquote(path.split("to=", 1)[1]) if "to=" in path else f"{self.url}/html"
+        sock.sendall(f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode())
 
 
 def sent_close_code(client_bytes: bytes) -> int | None:
