@@ -8,14 +8,11 @@ every other member of the room reports ``fanout`` latency (sender -> server -> r
 sender reports the room's round trip; the feed's ``server_ts`` stamps give ``server push``.
 """
 
-import itertools
-
 from locust import between, task
 
 from locust_ws import WebSocketUser
 
-ROOM_SIZE = 10  # users per room: 200 users fill 20 rooms
-_user_numbers = itertools.count()
+ROOM_SIZE = 10  # users per room: 200 users fill 20 rooms, also across master/worker clusters
 
 
 class ChatUser(WebSocketUser):
@@ -24,10 +21,10 @@ class ChatUser(WebSocketUser):
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
-        number = next(_user_numbers)
-        login = self.http.post("/login", json={"username": f"user{number}"}, name="POST /login")
+        # user_index is unique across the whole cluster (0..N-1), so rooms fill evenly everywhere.
+        login = self.http.post("/login", json={"username": f"user{self.user_index}"}, name="POST /login")
         token = login.json()["token"]
-        room = f"room-{number // ROOM_SIZE}"
+        room = f"room-{self.user_index // ROOM_SIZE}"
         self.client.connect(f"/rooms/{room}", query={"token": token}, name="connect /rooms/[room]")
         self.feed = self.new_session()
         self.feed.connect("/feed", query={"token": token, "rate": 2})

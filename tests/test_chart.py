@@ -197,3 +197,21 @@ def test_compose_file_runs_a_master_and_scaled_workers():
     assert "--master-host=master" in services["worker"]["command"]
     assert services["worker"]["deploy"]["replicas"] >= 2
     assert "--host=ws://demo:8765" in services["master"]["command"]
+
+
+def test_every_option_the_chart_passes_is_a_real_locust_option():
+    """Parse the rendered master and worker command lines with Locust's own parser, with locust-ws
+    loaded: an option the chart invents (or one renamed in the code) fails here, not in a cluster."""
+    documents = render("-f", str(CHART / "ci" / "headless-values.yaml"))
+    script = (
+        "import sys, locust_ws; from locust.argument_parser import parse_options; "
+        "parse_options(sys.argv[1:]); print('parsed')"
+    )
+    master_args = container(find(documents, "Job", "t-locust-ws-master"))["args"]
+    flags = {arg.split("=", 1)[0] for arg in master_args}
+    assert {"--ws-connect-rate", "--ws-connect-jitter", "--ws-threshold", "--ws-json"} <= flags
+    for args in (master_args, container(find(documents, "Job", "t-locust-ws-worker"))["args"]):
+        result = subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert result.returncode == 0 and "parsed" in result.stdout, result.stderr
