@@ -1,11 +1,17 @@
 """Benchmarks: figures and ratios measured in one run, printed as a table.
 
-    python benchmarks/run.py [--quick] [--only echo,handshake,idle,fanout]
+    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,idle,socketio,fanout]
 
 The demo server runs pinned to core 0 and each measurement in its own process pinned to core 1
-(`taskset`, when present), so "per core" means per generator core. Every ratio's baseline runs in
-the same invocation, right before or after what it is compared with: on shared machines absolute
-numbers are noise, ratios are not.
+(``taskset``, when present), so "per core" means per generator core. Every ratio's baseline runs in
+the same invocation, right before what it is compared with: on shared machines absolute numbers
+are noise, ratios much less so.
+
+Ratios compare throughput per generator CPU second (ops / CPU seconds of the generator process):
+when the server on the other core saturates first, both sides of a ratio get the rate the server
+allows, and only the generator's CPU per operation still tells them apart. Each scenario's second
+line shows the wall-clock rate, CPU per operation and how busy each side was, and names the side
+that saturated.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,36 +33,122 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from locust_ws.demo import start_demo_process, stop_demo_process
 
 HERE = Path(__file__).resolve().parent
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+SATURATED = 0.9  # a side busy this much of the window is the one that limits the rate
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sizes:
     seconds: float
     echo_users: tuple[int, ...]
     handshake_users: int
     idle_users: int
+    socketio_users: int
     fanout_receivers: int
 
 
-FULL = Sizes(seconds=10.0, echo_users=(50, 500), handshake_users=20, idle_users=10_000, fanout_receivers=200)
-QUICK = Sizes(seconds=4.0, echo_users=(50, 500), handshake_users=20, idle_users=10_000, fanout_receivers=200)
-TINY = Sizes(seconds=0.5, echo_users=(5,), handshake_users=2, idle_users=20, fanout_receivers=5)
+FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200)
+QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200)
+TINY = Sizes(0.3, (5,), 2, 20, 3, 3)
+
+
+@dataclass
+class Result:
+    """One measurement: the scenario's JSON line plus how busy the server was meanwhile."""
+
+    figures: dict
+    server_cpu: float  # CPU seconds the server used during the measurement window
+
+    @property
+    def rate(self) -> float:
+        return self.figures["ops"] / self.figures["seconds"]
+
+    @property
+    def per_core(self) -> float:
+        """Operations per generator CPU second."""
+        return self.figures["ops"] / max(self.figures["cpu"], 1e-9)
+
+    @property
+    def cpu_us(self) -> float:
+        return self.figures["cpu"] / max(self.figures["ops"], 1) * 1e6
+
+    def busy(self) -> tuple[float, float]:
+        seconds = self.figures["seconds"]
+        return self.figures["cpu"] / seconds, self.server_cpu / seconds
+
+    def bound(self) -> str:
+        generator, server = self.busy()
+        if generator >= SATURATED:
+            return "generator-bound"
+        if server >= SATURATED:
+            return "server-bound"
+        return "neither side saturated"
+
+    def detail(self, unit: str) -> str:
+        generator, server = self.busy()
+        text = (
+            f"{self.rate:,.0f} {unit}/s wall, {self.cpu_us:.0f} us CPU/{unit}, generator {generator:.0%} "
+            f"/ server {server:.0%} busy: {self.bound()}, RSS {self.figures['rss_kib'] / 1024:.0f} MB"
+        )
+        if self.figures.get("failures"):
+            text += f", {self.figures['failures']} failures {self.figures.get('errors', '')}"
+        return text
+
+
+class ServerCpu:
+    """Samples the server process's CPU time every 50 ms, to know its share of any window."""
+
+    def __init__(self, pid: int) -> None:
+        self._path = f"/proc/{pid}/stat"
+        self._samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> float:
+        with open(self._path) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime + stime
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._samples.append((time.time(), self._read()))
+            except OSError:
+                return
+            self._stop.wait(0.05)
+
+    def between(self, start: float, end: float) -> float:
+        inside = [cpu for when, cpu in self._samples if start <= when <= end]
+        return inside[-1] - inside[0] if len(inside) >= 2 else 0.0
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def pin(core: int) -> list[str]:
-    return ["taskset", "-c", str(core)] if shutil.which("taskset") and os.cpu_count() >= 2 else []
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else []
 
 
-def measure(url: str, scenario: str, variant: str, users: int, seconds: float) -> dict:
-    reset(url)
-    command = [*pin(1), sys.executable, str(HERE / "scenarios.py"), scenario, variant]
-    command += ["--url", url, "--users", str(users), "--seconds", str(seconds)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 4 + 180, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{scenario}/{variant} failed:\n{result.stderr[-2000:]}")
-    if result.stderr.strip():
-        print(result.stderr.strip(), file=sys.stderr)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+class Bench:
+    def __init__(self, url: str, server: ServerCpu, sizes: Sizes) -> None:
+        self.url = url
+        self.server = server
+        self.sizes = sizes
+
+    def measure(self, scenario: str, variant: str, users: int) -> Result:
+        reset(self.url)
+        seconds = self.sizes.seconds
+        command = [*pin(1), sys.executable, str(HERE / "scenarios.py"), scenario, variant]
+        command += ["--url", self.url, "--users", str(users), "--seconds", str(seconds)]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=seconds * 4 + 180, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{scenario}/{variant} failed:\n{result.stderr[-3000:]}")
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        end = figures["ended_at"]
+        return Result(figures, self.server.between(end - figures["seconds"], end))
 
 
 def reset(url: str) -> None:
@@ -73,80 +167,104 @@ def verdict(value: float, target: float, stretch: float | None = None, lower_is_
     return "MET" if meets(target) else "MISSED"
 
 
-def rate(result: dict) -> float:
-    return result["ops"] / result["seconds"]
-
-
-def cpu_us(result: dict) -> float:
-    return result["cpu"] / max(result["ops"], 1) * 1e6
-
-
 def line(name: str, figure: str, ratio: str, target: str, status: str) -> None:
-    print(f"{name:<14} {figure:<34} {ratio:<14} {target:<18} {status}", flush=True)
+    print(f"{name:<14} {figure:<24} {ratio:<16} {target:<22} {status}", flush=True)
 
 
-def run_echo(url: str, sizes: Sizes) -> None:
-    for users in sizes.echo_users:
-        bare = measure(url, "echo", "bare", users, sizes.seconds)
-        ours = measure(url, "echo", "user", users, sizes.seconds)
-        ratio = rate(ours) / rate(bare)
+def detail(text: str) -> None:
+    print(f"{'':<14} {text}", flush=True)
+
+
+def run_echo(bench: Bench) -> None:
+    for users in bench.sizes.echo_users:
+        bare = bench.measure("echo", "bare", users)
+        ours = bench.measure("echo", "user", users)
+        ratio = ours.per_core / bare.per_core
         line(
             f"echo {users}u",
-            f"{rate(ours):,.0f} rt/s  {cpu_us(ours):.0f} us/rt  {ours['rss_kib'] / 1024:.0f} MB",
+            f"{ours.per_core:,.0f} rt/s/core",
             f"{ratio:.2f}x bare",
             "target 1.0x (1.5x)",
             verdict(ratio, 1.0, 1.5),
         )
-        line("", f"bare: {rate(bare):,.0f} rt/s  {cpu_us(bare):.0f} us/rt", "", "", "")
+        detail(f"ours: {ours.detail('rt')}")
+        detail(f"bare: {bare.detail('rt')}")
 
 
-def run_handshake(url: str, sizes: Sizes) -> None:
-    bare = measure(url, "handshake", "bare", sizes.handshake_users, sizes.seconds)
-    ours = measure(url, "handshake", "user", sizes.handshake_users, sizes.seconds)
-    ratio = rate(ours) / rate(bare)
+def run_handshake(bench: Bench) -> None:
+    users = bench.sizes.handshake_users
+    bare = bench.measure("handshake", "bare", users)
+    ours = bench.measure("handshake", "user", users)
+    ratio = ours.per_core / bare.per_core
     line(
         "handshake",
-        f"{rate(ours):,.0f} hs/s  {cpu_us(ours):.0f} us/hs",
+        f"{ours.per_core:,.0f} hs/s/core",
         f"{ratio:.2f}x bare",
         "target 1.0x (2x)",
         verdict(ratio, 1.0, 2.0),
     )
-    line("", f"bare: {rate(bare):,.0f} hs/s  {cpu_us(bare):.0f} us/hs", "", "", "")
+    detail(f"ours: {ours.detail('hs')}")
+    detail(f"bare: {bare.detail('hs')}")
 
 
-def run_idle(url: str, sizes: Sizes) -> None:
-    ours = measure(url, "idle", "user", sizes.idle_users, sizes.seconds)
-    held, per_conn = ours["ops"], ours["kib_per_connection"]
-    enough = held >= min(sizes.idle_users, 10_000)
+def run_idle(bench: Bench) -> None:
+    users = bench.sizes.idle_users
+    ours = bench.measure("idle", "user", users)
+    held, per_conn = ours.figures["ops"], ours.figures["kib_per_connection"]
+    enough = held >= min(users, 10_000)
     status = verdict(per_conn, 16.0, 6.0, lower_is_better=True) if enough else "MISSED (connections)"
-    line(
-        "idle",
-        f"{held:,} held  {per_conn:.1f} KiB/conn  cpu {ours['cpu'] / ours['seconds'] * 100:.1f}%",
-        f"{ours['failures']} failures",
-        "target <=16 KiB (6)",
-        status,
+    line("idle", f"{held:,} held", f"{per_conn:.1f} KiB/conn", "target <=16 KiB (6)", status)
+    figures = ours.figures
+    detail(
+        f"heartbeats every 5 s: {figures['pings']} pings in {figures['seconds']:.1f} s, idle CPU "
+        f"{ours.busy()[0]:.1%}, {figures['failures']} failures, RSS {figures['rss_kib'] / 1024:.0f} MB"
     )
 
 
-def run_fanout(url: str, sizes: Sizes) -> None:
-    ours = measure(url, "fanout", "user", sizes.fanout_receivers, sizes.seconds)
-    p99 = ours["fanout_p99_ms"]
+def run_socketio(bench: Bench) -> None:
+    users = bench.sizes.socketio_users
+    bare = bench.measure("socketio", "bare", users)
+    contrib = bench.measure("socketio", "contrib", users)
+    ours = bench.measure("socketio", "user", users)
+    versus_contrib = ours.per_core / contrib.per_core
+    versus_bare = ours.per_core / bare.per_core
     line(
-        f"fanout 1->{sizes.fanout_receivers}",
-        f"{rate(ours):,.0f} delivered/s  p99 {p99:.2f} ms" if p99 is not None else "no deliveries",
-        "",
-        "(figure only)",
-        "",
+        f"socketio {users}u",
+        f"{ours.per_core:,.0f} acks/s/core",
+        f"{versus_contrib:.2f}x contrib",
+        "target 2.5x",
+        verdict(versus_contrib, 2.5),
     )
+    line("", "", f"{versus_bare:.2f}x bare", "stretch 1.0x", verdict(versus_bare, 1.0))
+    detail(f"ours:    {ours.detail('ack')}")
+    detail(f"contrib: {contrib.detail('ack')}")
+    detail(f"bare:    {bare.detail('ack')}")
 
 
-RUNNERS = {"echo": run_echo, "handshake": run_handshake, "idle": run_idle, "fanout": run_fanout}
+def run_fanout(bench: Bench) -> None:
+    receivers = bench.sizes.fanout_receivers
+    ours = bench.measure("fanout", "user", receivers)
+    p99 = ours.figures["fanout_p99_ms"]
+    figure = f"{ours.rate:,.0f} delivered/s" if p99 is not None else "no deliveries"
+    line(
+        f"fanout 1->{receivers}", figure, f"p99 {p99:.2f} ms" if p99 is not None else "", "(figure only)", ""
+    )
+    detail(f"ours: {ours.detail('msg')}")
+
+
+RUNNERS = {
+    "echo": run_echo,
+    "handshake": run_handshake,
+    "idle": run_idle,
+    "socketio": run_socketio,
+    "fanout": run_fanout,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="shorter measurements (under 3 minutes)")
-    parser.add_argument("--tiny", action="store_true", help="smoke sizes: checks the scripts work")
+    parser.add_argument("--quick", action="store_true", help="3 s measurements (under 3 minutes in all)")
+    parser.add_argument("--tiny", action="store_true", help="smoke sizes: checks that the scripts work")
     parser.add_argument("--only", default=",".join(RUNNERS), help="comma-separated scenarios")
     args = parser.parse_args()
     sizes = TINY if args.tiny else QUICK if args.quick else FULL
@@ -154,14 +272,21 @@ def main() -> None:
     unknown = set(chosen) - set(RUNNERS)
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; choose from {sorted(RUNNERS)}")
+    started = time.monotonic()
     process, url = start_demo_process(wrapper=pin(0))
+    server = ServerCpu(process.pid)
     try:
-        print(f"server {url} pinned: {bool(pin(0))}; generator in its own process per measurement")
+        print(
+            f"server {url} on core 0, each measurement in its own process on core 1 "
+            f"(pinned: {bool(pin(0))}); {os.cpu_count()} cores; {sizes.seconds:g} s per measurement"
+        )
         line("scenario", "figure", "ratio", "target", "status")
         for name in chosen:
-            RUNNERS[name](url, sizes)
+            RUNNERS[name](Bench(url, server, sizes))
     finally:
+        server.stop()
         stop_demo_process(process)
+    print(f"done in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,16 @@
 
     python benchmarks/scenarios.py SCENARIO VARIANT --url ws://127.0.0.1:PORT --users N --seconds S
 
-Prints one JSON line: ``ops`` done in ``seconds`` of wall time, ``cpu`` seconds of this process
-in that window, ``rss_kib`` (peak), and scenario extras. ``benchmarks/run.py`` starts the server,
-pins this process to its own core and turns the lines into ratios measured in the same run.
+Prints one JSON line: ``ops`` done in ``seconds`` of wall time, ``cpu`` seconds this process used
+in that window (user + system), ``rss_kib``, ``failures`` with up to three ``errors`` (their
+texts), and scenario extras. ``benchmarks/run.py`` starts the server, pins this process to its own
+core and turns the lines into ratios measured in the same run.
+
+Variants: ``bare`` is the baseline every ratio divides by, a plain gevent + websocket-client loop
+that times nothing and reports nothing; ``user`` is locust-ws the way a real run uses it: Locust
+``User`` classes in a ``LocalRunner`` (Locust's stats on every event) with our metrics listener
+attached (``attach_metrics``, what the plugin does in every Locust run); ``contrib`` is
+``locust.contrib.socketio.SocketIOUser`` in the same runner.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ import argparse
 import contextlib
 import json
 import resource
-import sys
 import time
+import urllib.request
 from collections.abc import Callable
 
 import gevent
@@ -22,12 +29,19 @@ import locust  # noqa: F401 - gevent monkey-patching must come first
 import websocket
 from gevent.pool import Pool
 from locust import User, constant, task
+from locust.contrib.socketio import SocketIOUser as ContribSocketIOUser
 from locust.env import Environment
 
-from locust_ws import WebSocketError, WebSocketSession, WebSocketUser
+from locust_ws import SocketIOUser, WebSocketError, WebSocketSession, WebSocketUser, attach_metrics
+from locust_ws.limits import raise_open_files_limit
 
 MESSAGE = {"op": "echo", "text": "x" * 32}  # a 64-byte text frame once the id is added
 RAW_MESSAGE = json.dumps({**MESSAGE, "id": "0123456789abcdef-1"}, separators=(",", ":"))
+SIO_MESSAGE = {"text": "x" * 32}
+SIO_RAW_MESSAGE = json.dumps(SIO_MESSAGE, separators=(",", ":"))
+
+Scenario = Callable[[str, int, float], dict]
+Work = Callable[[Callable[[], bool]], None]
 
 
 def cpu_seconds() -> float:
@@ -43,32 +57,56 @@ def rss_kib() -> int:
     return 0
 
 
-def raise_open_files_limit(planned: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if hard < planned + 100:
-        print(
-            f"warning: open-files limit {hard} is below the {planned} connections planned; "
-            "raise it with `ulimit -n` (hard limit) or plan fewer",
-            file=sys.stderr,
-        )
-
-
-def measure(seconds: float, work: Callable[[Callable[[], bool]], None], users: int) -> dict:
-    """Run ``work(running)`` in ``users`` greenlets for ``seconds`` after they all started."""
-    deadline = [float("inf")]
+def _counted(count: list[int], seconds: float, work: Work, users: int) -> dict:
+    """Run ``work(running)`` in ``users`` greenlets for ``seconds``; ``count[0]`` is the ops."""
+    deadline = time.monotonic() + seconds
 
     def running() -> bool:
-        return time.monotonic() < deadline[0]
+        return time.monotonic() < deadline
 
     start_cpu, start = cpu_seconds(), time.monotonic()
-    deadline[0] = start + seconds
     pool = Pool()
     for _ in range(users):
         pool.spawn(work, running)
     pool.join(timeout=seconds + 60)
-    return {"seconds": time.monotonic() - start, "cpu": cpu_seconds() - start_cpu}
+    wall, cpu, ended_at = time.monotonic() - start, cpu_seconds() - start_cpu, time.time()
+    return {
+        "ops": count[0],
+        "seconds": wall,
+        "cpu": cpu,
+        "ended_at": ended_at,
+        "rss_kib": rss_kib(),
+        "failures": 0,
+    }
+
+
+def _run_users(user_class: type[User], users: int, seconds: float, row: tuple[str, str]) -> dict:
+    """``users`` of ``user_class`` in a LocalRunner; ops are the requests of stats ``row``
+    (name, type) in ``seconds`` after every user started."""
+    environment = Environment(user_classes=[user_class], host=user_class.host)
+    attach_metrics(environment)
+    runner = environment.create_local_runner()
+    runner.start(users, spawn_rate=users)
+    deadline = time.monotonic() + 60
+    while runner.user_count < users and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    gevent.sleep(0.5)  # let every user open its connection
+    entry = environment.stats.get(*row)
+    before_ops, before_cpu, before = entry.num_requests, cpu_seconds(), time.monotonic()
+    gevent.sleep(seconds)
+    ops, cpu, wall = entry.num_requests - before_ops, cpu_seconds() - before_cpu, time.monotonic() - before
+    ended_at, rss = time.time(), rss_kib()
+    runner.quit()
+    errors = sorted(environment.stats.errors.values(), key=lambda error: -error.occurrences)
+    return {
+        "ops": ops,
+        "seconds": wall,
+        "cpu": cpu,
+        "ended_at": ended_at,
+        "rss_kib": rss,
+        "failures": environment.stats.total.num_failures,
+        "errors": [f"{error.occurrences}x {error.name}: {error.error}" for error in errors[:3]],
+    }
 
 
 # -- echo: request/reply in a closed loop ---------------------------------------------------------
@@ -77,7 +115,7 @@ def measure(seconds: float, work: Callable[[Callable[[], bool]], None], users: i
 def echo_bare(url: str, users: int, seconds: float) -> dict:
     count = [0]
 
-    def work(running):
+    def work(running: Callable[[], bool]) -> None:
         ws = websocket.create_connection(f"{url}/echo")
         while running():
             ws.send(RAW_MESSAGE)
@@ -88,13 +126,8 @@ def echo_bare(url: str, users: int, seconds: float) -> dict:
     return _counted(count, seconds, work, users)
 
 
-def _counted(count: list[int], seconds: float, work, users: int) -> dict:
-    result = measure(seconds, work, users)
-    return {"ops": count[0], **result, "rss_kib": rss_kib()}
-
-
 def echo_user(url: str, users: int, seconds: float) -> dict:
-    """WebSocketUser in a real Locust LocalRunner: every round trip is a request event in the stats."""
+    """WebSocketUser: every round trip correlated by id, timed and a request event."""
 
     class EchoUser(WebSocketUser):
         host = url
@@ -105,25 +138,7 @@ def echo_user(url: str, users: int, seconds: float) -> dict:
         def echo(self) -> None:
             self.client.request(MESSAGE, name="echo")
 
-    return _run_users(EchoUser, users, seconds, "echo")
-
-
-def _run_users(user_class: type[User], users: int, seconds: float, row: str) -> dict:
-    environment = Environment(user_classes=[user_class], host=user_class.host)
-    runner = environment.create_local_runner()
-    runner.start(users, spawn_rate=users)
-    deadline = time.monotonic() + 60
-    while runner.user_count < users and time.monotonic() < deadline:
-        gevent.sleep(0.05)
-    gevent.sleep(0.5)  # let every user open its connection
-    entry = environment.stats.get(row, "WS")
-    before_ops, before_cpu, before = entry.num_requests, cpu_seconds(), time.monotonic()
-    gevent.sleep(seconds)
-    ops, cpu, wall = entry.num_requests - before_ops, cpu_seconds() - before_cpu, time.monotonic() - before
-    failures = entry.num_failures
-    rss = rss_kib()
-    runner.quit()
-    return {"ops": ops, "seconds": wall, "cpu": cpu, "rss_kib": rss, "failures": failures}
+    return _run_users(EchoUser, users, seconds, ("echo", "WS"))
 
 
 # -- handshake: connect + close as fast as possible -----------------------------------------------
@@ -132,7 +147,7 @@ def _run_users(user_class: type[User], users: int, seconds: float, row: str) -> 
 def handshake_bare(url: str, users: int, seconds: float) -> dict:
     count = [0]
 
-    def work(running):
+    def work(running: Callable[[], bool]) -> None:
         while running():
             websocket.create_connection(f"{url}/echo").close()
             count[0] += 1
@@ -141,34 +156,37 @@ def handshake_bare(url: str, users: int, seconds: float) -> dict:
 
 
 def handshake_user(url: str, users: int, seconds: float) -> dict:
+    """WebSocketSession connect + close: both timed and reported (a connect and a close event)."""
     environment = Environment()
+    attach_metrics(environment)
     count = [0]
 
-    def work(running):
+    def work(running: Callable[[], bool]) -> None:
         session = WebSocketSession(url, environment.events.request, ping_interval=0)
         while running():
             session.connect("/echo")
             session.close()
             count[0] += 1
 
-    return _counted(count, seconds, work, users)
+    result = _counted(count, seconds, work, users)
+    metrics = attach_metrics(environment)
+    return {**result, "failures": metrics.failures}
 
 
 # -- idle: as many connections as one process holds, heartbeats on --------------------------------
 
 
 def idle_user(url: str, users: int, seconds: float) -> dict:
-    raise_open_files_limit(users)
+    """``users`` WebSocketSessions with a ping every 5 s. KiB per connection counts everything a
+    connection costs the process: its session object, socket, reader and heartbeat."""
+    raise_open_files_limit(users + 50)
     environment = Environment()
-    failures = [0]
-    environment.events.request.add_listener(
-        lambda exception=None, **_: failures.__setitem__(0, failures[0] + (exception is not None))
-    )
+    metrics = attach_metrics(environment)
+    baseline = rss_kib()
     sessions = [
         WebSocketSession(url, environment.events.request, ping_interval=5.0, pong_timeout=10.0)
         for _ in range(users)
     ]
-    baseline = rss_kib()
     pool = Pool(200)
     for session in sessions:
         pool.spawn(_quiet_connect, session)
@@ -177,18 +195,20 @@ def idle_user(url: str, users: int, seconds: float) -> dict:
     loaded = rss_kib()
     start_cpu, start = cpu_seconds(), time.monotonic()
     gevent.sleep(seconds)
-    idle_cpu, wall = cpu_seconds() - start_cpu, time.monotonic() - start
+    idle_cpu, wall, ended_at = cpu_seconds() - start_cpu, time.monotonic() - start, time.time()
     still_held = sum(session.connected for session in sessions)
-    for session in sessions:
-        session.close()
+    pings = metrics.select("ping")
+    pool.map(WebSocketSession.close, sessions)
     return {
         "ops": still_held,
         "seconds": wall,
         "cpu": idle_cpu,
+        "ended_at": ended_at,
         "rss_kib": loaded,
         "held_after_connect": held,
         "kib_per_connection": (loaded - baseline) / max(held, 1),
-        "failures": failures[0],
+        "pings": pings.count if pings else 0,
+        "failures": metrics.failures,
     }
 
 
@@ -197,40 +217,105 @@ def _quiet_connect(session: WebSocketSession) -> None:
         session.connect("/echo")
 
 
+# -- socketio: call with ack in a closed loop -----------------------------------------------------
+
+
+def socketio_bare(url: str, users: int, seconds: float) -> dict:
+    """Socket.IO over a plain websocket-client loop: Engine.IO open, namespace connect, then
+    ``42<id>["echo",...]`` and wait for ``43<id>...`` (pings answered), nothing decoded or timed."""
+    count = [0]
+
+    def work(running: Callable[[], bool]) -> None:
+        ws = websocket.create_connection(f"{url}/socket.io/?EIO=4&transport=websocket")
+        ws.recv()  # 0{"sid": ...}
+        ws.send("40")
+        while not ws.recv().startswith("40"):
+            pass
+        ack_id = 0
+        while running():
+            ack_id += 1
+            ws.send(f'42{ack_id}["echo",{SIO_RAW_MESSAGE}]')
+            while True:
+                message = ws.recv()
+                if message.startswith("43"):
+                    break
+                if message == "2":
+                    ws.send("3")
+            count[0] += 1
+        ws.close()
+
+    return _counted(count, seconds, work, users)
+
+
+def socketio_contrib(url: str, users: int, seconds: float) -> dict:
+    """``locust.contrib.socketio.SocketIOUser``: python-socketio's threaded client; its ``call``
+    is one ``WSC`` row (and one ``WSE`` emit row with time 0); acks/s counts the ``WSC`` row."""
+    http = url.replace("ws://", "http://")
+
+    class ContribUser(ContribSocketIOUser):
+        host = http
+        wait_time = constant(0)
+
+        def on_start(self) -> None:
+            self.sio.connect(http, transports=["websocket"])
+
+        @task
+        def echo(self) -> None:
+            self.sio.call("echo", SIO_MESSAGE, timeout=5)
+
+    return _run_users(ContribUser, users, seconds, ("echo", "WSC"))
+
+
+def socketio_user(url: str, users: int, seconds: float) -> dict:
+    """Our SocketIOUser: every ``call`` timed to its ack, one request event each."""
+
+    class CallUser(SocketIOUser):
+        host = url
+        wait_time = constant(0)
+
+        @task
+        def echo(self) -> None:
+            self.client.call("echo", SIO_MESSAGE, name="echo")
+
+    return _run_users(CallUser, users, seconds, ("echo", "SIO"))
+
+
 # -- fanout: one room, one sender, many receivers -------------------------------------------------
 
 
 def fanout_user(url: str, users: int, seconds: float) -> dict:
-    raise_open_files_limit(users + 10)
+    raise_open_files_limit(users + 50)
     environment = Environment()
-    latencies: list[float] = []
-
-    def record(name, response_time, **_):
-        if name == "fanout":
-            latencies.append(response_time)
-
-    environment.events.request.add_listener(record)
+    metrics = attach_metrics(environment)
     token = _login(url)
     receivers = [WebSocketSession(url, environment.events.request, ping_interval=0) for _ in range(users)]
     for session in receivers:
         session.connect("/rooms/bench", query={"token": token})
     sender = WebSocketSession(url, environment.events.request, ping_interval=0)
     sender.connect("/rooms/bench", query={"token": token})
+    metrics.reset()
     start_cpu, start = cpu_seconds(), time.monotonic()
     while time.monotonic() - start < seconds:
         sender.request({"text": "tick"}, stamp=True, name="sent")  # paced by its own round trip
     gevent.sleep(0.5)
-    wall, cpu = time.monotonic() - start, cpu_seconds() - start_cpu
+    wall, cpu, ended_at = time.monotonic() - start, cpu_seconds() - start_cpu, time.time()
     for session in [*receivers, sender]:
         session.close()
-    latencies.sort()
-    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else None
-    return {"ops": len(latencies), "seconds": wall, "cpu": cpu, "rss_kib": rss_kib(), "fanout_p99_ms": p99}
+    fanout = metrics.select("fanout")
+    delivered = fanout.count if fanout else 0
+    p99 = fanout.histogram.percentile_ms(99) if fanout and fanout.histogram else None
+    return {
+        "ops": delivered,
+        "seconds": wall,
+        "cpu": cpu,
+        "ended_at": ended_at,
+        "rss_kib": rss_kib(),
+        "fanout_p99_ms": p99,
+        "failures": metrics.failures,
+    }
 
 
 def _login(url: str) -> str:
-    import urllib.request
-
     request = urllib.request.Request(
         url.replace("ws://", "http://") + "/login",
         data=b'{"username": "bench"}',
@@ -241,10 +326,11 @@ def _login(url: str) -> str:
         return json.loads(response.read())["token"]
 
 
-SCENARIOS: dict[str, dict[str, Callable[[str, int, float], dict]]] = {
+SCENARIOS: dict[str, dict[str, Scenario]] = {
     "echo": {"bare": echo_bare, "user": echo_user},
     "handshake": {"bare": handshake_bare, "user": handshake_user},
     "idle": {"user": idle_user},
+    "socketio": {"bare": socketio_bare, "contrib": socketio_contrib, "user": socketio_user},
     "fanout": {"user": fanout_user},
 }
 

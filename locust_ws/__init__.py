@@ -7,6 +7,7 @@ Public API::
 """
 
 from . import autostart as _autostart  # noqa: F401 - registers the demo-server start-up listener
+from . import limits as _limits  # noqa: F401 - raises the open-files limit in every Locust process
 from .backoff import Backoff
 from .base import RealtimeUser
 from .errors import (

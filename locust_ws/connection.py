@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import socket
-import struct
 import uuid
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from time import perf_counter
@@ -23,9 +22,10 @@ from typing import Any
 import gevent
 import websocket
 from gevent.event import AsyncResult
+from gevent.hub import Waiter, get_hub
 from locust.event import EventHook
-from websocket import ABNF
 
+from . import heartbeats
 from .backoff import Backoff
 from .errors import (
     CloseTimeout,
@@ -38,31 +38,53 @@ from .errors import (
     ReplyTimeout,
     WaitTimeout,
 )
+from .frames import OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, ProtocolViolation, parse_close
 from .messages import ExpiredIds, stamped_latencies
+from .redaction import connection_secrets
 from .reporting import Reporter
 from .response import CaughtReply, Reply
 from .urls import display_path, ws_url
+from .wire import Transport, open_websocket
 
 Predicate = Callable[[Any], bool]
 
 _NORMAL_CLOSE_CODES = (1000, 1001)
 _NO_STATUS = 1005
 _ABNORMAL = 1006
-_DATA_OPCODES = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY, ABNF.OPCODE_CONT)
 _LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
 
 
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 
 
-class ProtocolViolation(Exception):
-    """The server broke RFC 6455; we close with ``code`` (1002 protocol error, 1007 invalid
-    payload, 1009 message too big) and report ``detail``."""
+_EXPIRED = object()
 
-    def __init__(self, code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+
+class _ReplySlot:
+    """Where the reader hands one round trip its answer (or a ``ConnectionClosed``): gevent's
+    ``Waiter``, woken by a loop callback, with a bare libev timer for the timeout. Same contract
+    as the ``AsyncResult`` the other waits use, minus its link list and its ``Timeout`` object:
+    about 4 us less per round trip."""
+
+    __slots__ = ("_waiter",)
+
+    def __init__(self) -> None:
+        self._waiter = Waiter()
+
+    def set(self, value: Any) -> None:
+        get_hub().loop.run_callback(self._waiter.switch, value)
+
+    def set_exception(self, error: BaseException) -> None:
+        get_hub().loop.run_callback(self._waiter.throw, error)
+
+    def get(self, timeout: float) -> Any:
+        """The answer, or ``_EXPIRED`` after ``timeout`` seconds."""
+        timer = get_hub().loop.timer(timeout)
+        timer.start(self._waiter.switch, _EXPIRED, update=True)
+        try:
+            return self._waiter.get()
+        finally:
+            timer.close()
 
 
 class WebSocketConnection:
@@ -129,12 +151,14 @@ class WebSocketConnection:
         self._label = ""  # reused for "close <label>" and "reconnect <label>"
 
         self._expired = ExpiredIds()
-        self._pending: dict[Hashable, AsyncResult] = {}
+        self._pending: dict[Hashable, AsyncResult | _ReplySlot] = {}
         self._waiters: list[tuple[Predicate | None, AsyncResult]] = []
-        self._ws: websocket.WebSocket | None = None
+        self._ws: Transport | None = None
         self._reader: gevent.Greenlet | None = None
-        self._heartbeat: gevent.Greenlet | None = None
-        self._pong: tuple[bytes, AsyncResult] | None = None
+        self._heartbeat: heartbeats.HeartbeatTimer | None = None
+        self._pong: tuple[bytes, float] | None = None  # the ping waiting for its pong, sent at
+        self._next_ping = 0.0
+        self._ping_sequence = 0
         self._closing = False
         self._opening = False  # between the WebSocket handshake and the end of _on_open
         self._server_close: tuple[int, str] | None = None
@@ -181,13 +205,14 @@ class WebSocketConnection:
             self._connect_name = name or f"connect {path_or_url or '/'}"
             self._report_connect(None, failure)
             raise failure from None
+        self._report.secrets = connection_secrets(url, headers)
         self.path = display_path(url)
         self._connect_name = name or f"connect {self.path}"
         self._label = self._connect_name.removeprefix("connect ")
         options: dict[str, Any] = {
             "timeout": self.connect_timeout,
             "skip_utf8_validation": self.skip_utf8_validation,
-            "enable_multithread": True,
+            "max_message_size": self.max_message_size,
         }
         if headers:
             options["header"] = dict(headers) if isinstance(headers, Mapping) else list(headers)
@@ -211,6 +236,7 @@ class WebSocketConnection:
         self._server_close = None
         self._lost_reason = None
         self._violation = None
+        self._pong = None
         self.close_code = None
         self.close_reason = ""
         self._opening = True
@@ -225,14 +251,16 @@ class WebSocketConnection:
         finally:
             self._opening = False
         if self.ping_interval > 0:
-            self._heartbeat = gevent.spawn(self._heartbeat_loop, ws)
+            self._heartbeat = heartbeats.scheduler.start(
+                functools.partial(self._heartbeat_tick, ws), perf_counter() + self.ping_interval
+            )
 
-    def _create_connection(self, url: str, options: dict[str, Any]) -> websocket.WebSocket:
-        """Open the transport (websocket-client's ``create_connection``); anything with its
-        ``recv_frame``/``send``/``send_close``/``shutdown`` surface will do."""
-        return websocket.create_connection(url, **options)
+    def _create_connection(self, url: str, options: dict[str, Any]) -> Transport:
+        """Open the transport: a ``WireSocket`` (``wire.open_websocket``); anything with its
+        ``read``/``send``/``send_close``/``shutdown`` surface will do."""
+        return open_websocket(url, options)
 
-    def _on_open(self, ws: websocket.WebSocket, started: float, handshake_ms: float) -> None:
+    def _on_open(self, ws: Transport, started: float, handshake_ms: float) -> None:
         """The protocol's handshake after the WebSocket one, with the reader already running.
         Plain WebSockets have none: the connection is open, report it. Raise a ``ConnectError``
         (reported first) to give up on this connection."""
@@ -334,19 +362,20 @@ class WebSocketConnection:
         ``reply_timeout``) is a ``timeout_error`` failure, and an answer after that is counted in
         ``late_replies``."""
         timeout = self.reply_timeout if timeout is None else timeout
-        waiter = AsyncResult()
-        self._pending[key] = waiter
+        slot = _ReplySlot()
+        self._pending[key] = slot
         context: dict[str, Any] = {"sent_bytes": None}
         start = perf_counter()
         try:
             context["sent_bytes"], context["send_ms"] = send()
-            data, received_at, length = waiter.get(timeout=timeout)
-            reply.data, reply.response_length = data, length
-            reply.response_time = (received_at - start) * 1000.0
-        except gevent.Timeout:
-            self._expired.add(key, reply.name)
-            reply.error = timeout_error(timeout)
-            reply.response_time = (perf_counter() - start) * 1000.0
+            answer = slot.get(timeout)
+            if answer is _EXPIRED:
+                self._expired.add(key, reply.name)
+                reply.error = timeout_error(timeout)
+                reply.response_time = (perf_counter() - start) * 1000.0
+            else:
+                reply.data, received_at, reply.response_length = answer
+                reply.response_time = (received_at - start) * 1000.0
         except ConnectionClosed as error:
             reply.error = error
         finally:
@@ -415,31 +444,23 @@ class WebSocketConnection:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def _read_loop(self, ws: websocket.WebSocket) -> None:
+    def _read_loop(self, ws: Transport) -> None:
         error: BaseException | None = None
+        on_data = self._on_data
         try:
             while True:
-                frame = self._next_frame(ws)
-                opcode = frame.opcode
-                if opcode in _DATA_OPCODES:
-                    ws.cont_frame.validate(frame)
-                    ws.cont_frame.add(frame)
-                    if ws.cont_frame.is_fire(frame):
-                        opcode, frame = ws.cont_frame.extract(frame)
-                        self._on_data(opcode, frame.data)
-                elif opcode == ABNF.OPCODE_PING:
-                    ws.pong(frame.data)
-                elif opcode == ABNF.OPCODE_PONG:
-                    self._on_pong(frame.data)
-                elif opcode == ABNF.OPCODE_CLOSE:
-                    self._server_close = _parse_close(frame.data)
-                    if not self._closing:
-                        ws.send_close(_close_reply_code(self._server_close[0]))
-                    return
-        except websocket.WebSocketPayloadException as payload_error:
-            self._violate(ws, ProtocolViolation(1007, f"invalid UTF-8 in a text message ({payload_error})"))
-        except websocket.WebSocketProtocolException as protocol_error:
-            self._violate(ws, ProtocolViolation(1002, str(protocol_error)))
+                for opcode, payload in ws.read():
+                    if opcode <= OPCODE_BINARY:  # a complete text or binary message
+                        on_data(opcode, payload)
+                    elif opcode == OPCODE_PING:
+                        ws.pong(payload)
+                    elif opcode == OPCODE_PONG:
+                        self._on_pong(payload)
+                    elif opcode == OPCODE_CLOSE:
+                        self._server_close = parse_close(payload)
+                        if not self._closing:
+                            ws.send_close(_close_reply_code(self._server_close[0]))
+                        return
         except ProtocolViolation as violation:
             self._violate(ws, violation)
         except (OSError, websocket.WebSocketException, ValueError) as lost:
@@ -447,28 +468,7 @@ class WebSocketConnection:
         finally:
             self._on_disconnect(ws, error)
 
-    def _next_frame(self, ws: websocket.WebSocket) -> websocket.ABNF:
-        """The next frame, after checking its header before its payload is read: a masked frame
-        from a server is a protocol error (RFC 6455 5.1), and a message larger than
-        ``max_message_size`` is refused without buffering it. Transports without websocket-client's
-        frame buffer (Engine.IO polling) just hand over their frames."""
-        buffer = getattr(ws, "frame_buffer", None)
-        if buffer is not None:
-            if buffer.needs_header():
-                buffer.recv_header()
-            if buffer.needs_length():
-                buffer.recv_length()
-            if buffer.has_mask():
-                raise ProtocolViolation(1002, "the server sent a masked frame")
-            partial = ws.cont_frame.cont_data
-            size = buffer.length + (len(partial[1]) if partial else 0)
-            if self.max_message_size and size > self.max_message_size:
-                raise ProtocolViolation(
-                    1009, f"a message of {size} bytes exceeds max_message_size {self.max_message_size}"
-                )
-        return ws.recv_frame()
-
-    def _violate(self, ws: websocket.WebSocket, violation: ProtocolViolation) -> None:
+    def _violate(self, ws: Transport, violation: ProtocolViolation) -> None:
         """Close with the violation's code; the close row then names it."""
         self._violation = violation
         _send_close_quietly(ws, violation.code)
@@ -477,7 +477,7 @@ class WebSocketConnection:
         """One complete inbound data frame, in the reader greenlet: keep it short."""
         raise NotImplementedError
 
-    def _on_disconnect(self, ws: websocket.WebSocket, error: BaseException | None) -> None:
+    def _on_disconnect(self, ws: Transport, error: BaseException | None) -> None:
         ws.shutdown()
         failure: Exception | None
         if self._violation is not None:
@@ -500,44 +500,52 @@ class WebSocketConnection:
             waiter.set_exception(closed)
         self._pending.clear()
         self._waiters.clear()
-        heartbeat = self._heartbeat
-        if heartbeat is not None and heartbeat is not gevent.getcurrent():
-            heartbeat.kill(block=False)
+        heartbeats.scheduler.cancel(self._heartbeat)
         if reportable:
             self._start_reconnecting()
 
     # -- heartbeats -------------------------------------------------------------------------
 
-    def _heartbeat_loop(self, ws: websocket.WebSocket) -> None:
-        sequence = 0
-        while True:
-            gevent.sleep(self.ping_interval)
-            sequence += 1
-            payload = str(sequence).encode()
-            pong = AsyncResult()
-            self._pong = (payload, pong)
-            start = perf_counter()
-            try:
-                ws.ping(payload)
-                received_at = pong.get(timeout=self.pong_timeout)
-            except gevent.Timeout:
-                self._report.fire("ping", "ping", None, 0, PongTimeout(self.pong_timeout))
-                self._lost_reason = f"no pong within {self.pong_timeout:g} s"
-                ws.shutdown()
-                return
-            except (OSError, websocket.WebSocketException):
-                return
-            finally:
-                self._pong = None
-            self._report.fire("ping", "ping", (received_at - start) * 1000.0)
+    def _heartbeat_tick(self, ws: Transport, now: float) -> float | None:
+        """Run by the process's heartbeat scheduler: send the next ping when it is due, or declare
+        the connection dead when the ping sent last has had no pong within ``pong_timeout``.
+        Returns when to come back (``None``: this connection's heartbeat is over)."""
+        if ws is not self._ws or not self.connected:
+            return None
+        if self._pong is not None:  # due: the pong's deadline passed
+            self._pong = None
+            self._report.fire("ping", "ping", None, 0, PongTimeout(self.pong_timeout))
+            self._lost_reason = f"no pong within {self.pong_timeout:g} s"
+            ws.shutdown()
+            return None
+        if now < self._next_ping:  # the last pong came early: the next ping is an interval after it
+            return self._next_ping
+        self._ping_sequence += 1
+        payload = str(self._ping_sequence).encode()
+        self._pong = (payload, now)
+        gevent.spawn(self._send_ping, ws, payload)  # the send may wait; the scheduler must not
+        return now + self.pong_timeout
+
+    def _send_ping(self, ws: Transport, payload: bytes) -> None:
+        """Time the ping from when it is written; a failed send needs no report, the reader
+        sees the loss."""
+        if self._pong is not None and self._pong[0] == payload:
+            self._pong = (payload, perf_counter())
+        with contextlib.suppress(OSError, websocket.WebSocketException):
+            ws.ping(payload)
 
     def _on_pong(self, payload: bytes) -> None:
-        if self._pong is not None and self._pong[0] == payload:
-            self._pong[1].set(perf_counter())
+        pong = self._pong
+        if pong is not None and pong[0] == payload:
+            self._pong = None
+            received_at = perf_counter()
+            self._next_ping = received_at + self.ping_interval
+            heartbeats.scheduler.move(self._heartbeat, self._next_ping)
+            self._report.fire("ping", "ping", (received_at - pong[1]) * 1000.0)
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _open_connection(self, name: str) -> websocket.WebSocket:
+    def _open_connection(self, name: str) -> Transport:
         """The open socket. A connection being reopened in the background is "not connected" for
         now; a closed one is reopened first when reconnecting is on."""
         if not self.connected:
@@ -556,7 +564,7 @@ class WebSocketConnection:
         self._report.fire("send", name, None, 0, error)
         return error
 
-    def _send_frame(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> float:
+    def _send_frame(self, ws: Transport, payload: bytes, opcode: int) -> float:
         """Send one frame; return the milliseconds spent in the send, which grow when the server
         reads slower than we write and the socket buffer fills (backpressure)."""
         start = perf_counter()
@@ -568,18 +576,18 @@ class WebSocketConnection:
         self.bytes_out += len(payload)
         return (perf_counter() - start) * 1000.0
 
-    def _teardown(self, ws: websocket.WebSocket) -> None:
-        for greenlet in (self._heartbeat, self._reader):
-            if greenlet is not None and greenlet is not gevent.getcurrent():
-                greenlet.kill(block=True, timeout=1.0)
+    def _teardown(self, ws: Transport) -> None:
+        heartbeats.scheduler.cancel(self._heartbeat)
+        reader = self._reader
+        if reader is not None and reader is not gevent.getcurrent():
+            reader.kill(block=True, timeout=1.0)
         ws.shutdown()
         self._ws = self._reader = self._heartbeat = None
 
     def _finish(self, reply: Reply, catch_response: bool, **context: Any) -> Reply:
-        report = functools.partial(self._report_reply, **context)
         if catch_response:
-            return CaughtReply(reply, report)
-        report(reply)
+            return CaughtReply(reply, functools.partial(self._report_reply, **context))
+        self._report_reply(reply, **context)
         return reply
 
     def _report_reply(self, reply: Reply, **context: Any) -> None:
@@ -610,19 +618,12 @@ def _describe(error: BaseException | None) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _parse_close(data: bytes) -> tuple[int, str]:
-    if len(data) < 2:
-        return _NO_STATUS, ""
-    (code,) = struct.unpack("!H", data[:2])
-    return code, data[2:].decode("utf-8", "replace")
-
-
 def _close_reply_code(code: int) -> int:
     """The code to echo in our answering close frame (RFC 6455 5.5.1); codes reserved for local
     use only (1005, 1006, 1015) may not be sent, so those are answered with 1000."""
     return 1000 if code in (_NO_STATUS, _ABNORMAL, 1015) else code
 
 
-def _send_close_quietly(ws: websocket.WebSocket, code: int) -> None:
+def _send_close_quietly(ws: Transport, code: int) -> None:
     with contextlib.suppress(OSError, websocket.WebSocketException):
         ws.send_close(code)

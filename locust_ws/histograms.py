@@ -26,6 +26,21 @@ REPORTED_PERCENTILES: tuple[float, ...] = (50.0, 90.0, 95.0, 99.0, 99.9)
 """The percentiles every table, CSV and JSON report shows."""
 
 
+def _layout(hdr: HdrHistogram) -> tuple[int, int, int, int]:
+    """What locating a value's counter takes (``record_ms`` does hdrh's arithmetic inline, with
+    ``int.bit_length`` for its ``bin()``-based leading-zero count: a sample is a few integer
+    operations instead of six Python calls)."""
+    return (
+        hdr.unit_magnitude,
+        hdr.sub_bucket_mask,
+        hdr.sub_bucket_half_count_magnitude,
+        hdr.sub_bucket_half_count,
+    )
+
+
+_LAYOUT = _layout(HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES))
+
+
 def percentile_label(percentile: float) -> str:
     """``50.0`` -> ``"p50"``, ``99.9`` -> ``"p99.9"``: how percentiles are named in reports."""
     return f"p{percentile:g}"
@@ -53,7 +68,11 @@ class LatencyHistogram:
     __slots__ = ("_hdr", "total_us")
 
     def __init__(self, hdr: HdrHistogram | None = None, total_us: int = 0) -> None:
-        self._hdr = hdr if hdr is not None else HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+        if hdr is None:
+            hdr = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+        elif _layout(hdr) != _LAYOUT:
+            raise ValueError("not a latency histogram (1 us to 1 h, 3 significant figures)")
+        self._hdr = hdr
         self.total_us = total_us
 
     @property
@@ -62,13 +81,23 @@ class LatencyHistogram:
         return self._hdr.total_count
 
     def record_ms(self, milliseconds: float) -> None:
-        """Record one latency given in (float) milliseconds; negative values count as 0."""
+        """Record one latency given in (float) milliseconds; negative values count as 0. The hot
+        path of every measurement: ``HdrHistogram.record_value``, inlined."""
         micros = int(milliseconds * 1000.0 + 0.5)
         if micros < 0:
             micros = 0
         elif micros > HIGHEST_US:
             micros = HIGHEST_US
-        self._hdr.record_value(micros)
+        hdr = self._hdr
+        unit_magnitude, sub_bucket_mask, half_count_magnitude, half_count = _LAYOUT
+        bucket = (micros | sub_bucket_mask).bit_length() - unit_magnitude - half_count_magnitude - 1
+        index = ((bucket + 1) << half_count_magnitude) + (micros >> (bucket + unit_magnitude)) - half_count
+        hdr.counts[index] += 1
+        hdr.total_count += 1
+        if micros < hdr.min_value:
+            hdr.min_value = micros
+        if micros > hdr.max_value:
+            hdr.max_value = micros
         self.total_us += micros
 
     def merge(self, other: LatencyHistogram) -> None:

@@ -21,6 +21,38 @@ OPCODE_BINARY = ABNF.OPCODE_BINARY
 CorrelationKey = str | Callable[[Any], Hashable | None]
 
 
+def _compact_encoder() -> Callable[[Any], str]:
+    """``json.dumps(value, separators=(",", ":"))`` without its per-call cost: ``dumps`` builds a
+    ``JSONEncoder`` and the encoder its C scanner for every value. Built once here (the C
+    accelerator when this Python has it; the same output either way)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(separators=(",", ":")).encode
+    # the arguments JSONEncoder.iterencode passes for the defaults (ensure_ascii, allow_nan)
+    scan = make(
+        None,
+        json.JSONEncoder().default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        True,
+    )
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return json.encoder.encode_basestring_ascii(value)
+        return "".join(scan(value, 0))
+
+    return encode
+
+
+compact_json = _compact_encoder()
+"""``json.dumps(value, separators=(",", ":"))``, the encoding of every JSON frame we send."""
+
+
 def wall_ms() -> float:
     """Wall-clock time in milliseconds since the epoch, as a float (sub-millisecond precision).
 
@@ -37,7 +69,7 @@ def encode(data: Any) -> tuple[bytes, int]:
         return data.encode("utf-8"), OPCODE_TEXT
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data), OPCODE_BINARY
-    return json.dumps(data, separators=(",", ":")).encode("utf-8"), OPCODE_TEXT
+    return compact_json(data).encode("utf-8"), OPCODE_TEXT
 
 
 def decode(opcode: int, payload: bytes) -> Any:

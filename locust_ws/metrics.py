@@ -146,6 +146,8 @@ class WorkerGauge:
     label: str
     open: int = 0
     peak: int = 0
+    missing: bool = False
+    """Locust lost the worker (no heartbeat): its connections no longer count as open."""
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -180,6 +182,7 @@ class WebSocketMetrics:
         """Forget every counter, histogram and rate (a new test, or Locust's stats reset); the
         open-connections gauge is live state and stays, and the peak restarts from it."""
         self.rows: dict[RowKey, Row] = {}
+        self._blocked_rows: dict[str, Row] = {}  # request type -> its send-blocked row
         self._overflowed = False
         for counter in _COUNTERS:
             setattr(self, counter, 0)
@@ -224,7 +227,10 @@ class WebSocketMetrics:
             row.failures += 1
             self.failures += 1
         if response_time is not None:
-            row.record_ms(response_time)
+            histogram = row.histogram
+            if histogram is None:
+                histogram = row.histogram = LatencyHistogram()
+            histogram.record_ms(response_time)
         on_kind = self._on_kind.get(kind)
         if on_kind is not None:
             on_kind(request_type, response_length or 0, exception, context)
@@ -335,9 +341,11 @@ class WebSocketMetrics:
     def _send_blocked(self, request_type: str, context: dict) -> None:
         send_ms = context.get("send_ms")
         if send_ms is not None:
-            row = self.rows.get((request_type, "send_blocked", SEND_BLOCKED_NAME))
+            row = self._blocked_rows.get(request_type)
             if row is None:
-                row = self._new_row(request_type, "send_blocked", SEND_BLOCKED_NAME)
+                row = self._blocked_rows[request_type] = self._new_row(
+                    request_type, "send_blocked", SEND_BLOCKED_NAME
+                )
             row.count += 1
             row.record_ms(send_ms)
 
@@ -378,8 +386,19 @@ class WebSocketMetrics:
         self.timeline.add_wire(report["traffic"])
         self._second = None  # merging may have re-bucketed the timeline
         gauge = self.workers.setdefault(worker_id, WorkerGauge(label))
+        gauge.missing = False  # reporting again
         gauge.open = report["open"]
         gauge.peak = max(gauge.peak, report["peak"])
+        self.open_connections = sum(worker.open for worker in self.workers.values())
+        self._gauge_moved()
+
+    def worker_missing(self, worker_id: str) -> None:
+        """Locust marked this worker missing: the connections of its last report went with it, so
+        the cluster's open-connections gauge must not keep counting them."""
+        gauge = self.workers.get(worker_id)
+        if gauge is None or gauge.missing:
+            return
+        gauge.missing, gauge.open = True, 0
         self.open_connections = sum(worker.open for worker in self.workers.values())
         self._gauge_moved()
 
@@ -463,6 +482,7 @@ class WebSocketMetrics:
                     "worker": worker.label,
                     "open_connections": worker.open,
                     "open_connections_peak": worker.peak,
+                    "missing": worker.missing,
                 }
                 for worker in self.workers.values()
             ],

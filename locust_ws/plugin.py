@@ -25,10 +25,11 @@ from weakref import WeakKeyDictionary
 import gevent
 from locust import events
 from locust.env import Environment
-from locust.runners import MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
 from .html_report import inject_section, render_section
 from .metrics import WebSocketMetrics
+from .option_types import exit_code, non_negative_number
 from .summary import format_console, format_csv, format_json, with_thresholds
 from .thresholds import (
     DEFAULT_EXIT_CODE,
@@ -94,11 +95,23 @@ def attach_metrics(environment: Environment) -> WebSocketMetrics:
             metrics.merge_report(client_id, label, report)
         except (KeyError, TypeError, ValueError) as error:
             logger.warning("ignoring a malformed locust-ws report from %s: %s", label, error)
+        note_missing_workers(runner, metrics)
 
     hooks.spawning_complete.add_listener(on_spawning_complete)
     hooks.report_to_master.add_listener(on_report_to_master)
     hooks.worker_report.add_listener(on_worker_report)
     return metrics
+
+
+def note_missing_workers(runner: Any, metrics: WebSocketMetrics) -> None:
+    """Drop the open connections of workers Locust marked missing (a killed worker, a lost network):
+    Locust fires no event for that, so this runs with every report and every summary."""
+    if not isinstance(runner, MasterRunner):
+        return
+    for worker_id in list(metrics.workers):
+        node = runner.clients.get(worker_id)
+        if node is not None and node.state == STATE_MISSING:
+            metrics.worker_missing(worker_id)
 
 
 def _threshold_argument(text: str) -> str:
@@ -125,7 +138,7 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     )
     group.add_argument(
         "--ws-threshold-exit-code",
-        type=int,
+        type=exit_code,
         default=DEFAULT_EXIT_CODE,
         metavar="N",
         help=f"Exit code when a threshold fails (default {DEFAULT_EXIT_CODE}).",
@@ -137,7 +150,7 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     )
     group.add_argument(
         "--ws-threshold-abort-grace",
-        type=float,
+        type=non_negative_number,
         default=10.0,
         metavar="SECONDS",
         help="Seconds into the test before --ws-threshold-abort starts checking (default 10).",
@@ -185,6 +198,7 @@ class RunJudge:
 
     def summary(self) -> dict[str, Any]:
         """The summary with threshold verdicts (live ones until the run is judged)."""
+        note_missing_workers(self.environment.runner, self.metrics)
         results = self.results if self.results is not None else evaluate(self.thresholds, self.metrics)
         return with_thresholds(self.metrics.summary(), results, self.aborted)
 

@@ -4,8 +4,8 @@
 With it, ``SocketIOSession(transports=["polling"])`` runs over HTTP through the very same reader
 greenlet, heartbeat watchdog, reconnect and reporting as over a WebSocket, instead of a second
 client. Each Engine.IO packet becomes one frame: a long-poll ``GET`` returns a payload of packets
-(``\\x1e``-separated, binary ones base64 with a ``b`` prefix) that ``recv_frame`` hands out one
-by one; ``send`` is one ``POST`` per frame. POSTs are serialized, as
+(``\\x1e``-separated, binary ones base64 with a ``b`` prefix) that ``read`` hands out as the
+frames of that poll; ``send`` is one ``POST`` per frame. POSTs are serialized, as
 Engine.IO servers refuse overlapping ones. Sizes reported for packets are the packets' own, without
 HTTP overhead.
 """
@@ -13,8 +13,6 @@ HTTP overhead.
 from __future__ import annotations
 
 import base64
-import collections
-import struct
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,13 +21,13 @@ import requests
 import websocket
 from engineio import packet as eio
 from gevent.lock import Semaphore
-from websocket import ABNF
 
 from .errors import ConnectError, ConnectTimeout, HandshakeRejected
+from .frames import OPCODE_BINARY, OPCODE_CLOSE, OPCODE_TEXT, Frame, close_payload
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}
-_NORMAL_CLOSE = struct.pack("!H", 1000)
+_NORMAL_CLOSE: Frame = (OPCODE_CLOSE, close_payload(1000))
 
 
 class PollingTransport:
@@ -43,12 +41,11 @@ class PollingTransport:
         self._http = http
         self._url = f"{url}&sid={opening.data.get('sid', '')}"
         self._post_timeout = timeout
-        self._frames: collections.deque[ABNF] = collections.deque(_frame(packet) for packet in packets)
+        self._frames: list[Frame] = [_frame(packet) for packet in packets]
         self._post_lock = Semaphore()
         self._poller: gevent.Greenlet | None = None  # the greenlet waiting in a poll, if any
         self._closed = False
         self._closing = False
-        self.cont_frame = websocket.continuous_frame(False, skip_utf8_validation=True)
 
     @classmethod
     def open(cls, url: str, options: dict[str, Any]) -> PollingTransport:
@@ -86,8 +83,8 @@ class PollingTransport:
             raise ConnectError(f"handshake failed: bad Engine.IO payload ({error})") from None
         return cls(http, http_url, packets, timeout)
 
-    def recv_frame(self) -> ABNF:
-        """The next packet as a frame, long-polling when none is buffered. The server's Engine.IO
+    def read(self) -> list[Frame]:
+        """The buffered packets as frames, or those of the next long-poll. The server's Engine.IO
         close packet (or our own close completing) reads as a normal close frame."""
         while not self._frames:
             if self._closed:
@@ -102,7 +99,7 @@ class PollingTransport:
                 self._poller = None
             if response.status_code != 200 or (self._closing and not response.text):
                 if self._closing:
-                    return _close_frame()
+                    return [_NORMAL_CLOSE]
                 raise websocket.WebSocketConnectionClosedException(
                     f"poll answered HTTP {response.status_code} {response.reason}"
                 )
@@ -112,12 +109,13 @@ class PollingTransport:
                 raise websocket.WebSocketConnectionClosedException(
                     f"bad Engine.IO payload: {error}"
                 ) from None
-            self._frames.extend(_frame(packet) for packet in packets)
-        return self._frames.popleft()
+            self._frames = [_frame(packet) for packet in packets]
+        frames, self._frames = self._frames, []
+        return frames
 
-    def send(self, payload: bytes, opcode: int = ABNF.OPCODE_TEXT) -> int:
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT) -> int:
         """POST one packet: a text frame as is, a binary one as base64 with the ``b`` prefix."""
-        if opcode == ABNF.OPCODE_BINARY:
+        if opcode == OPCODE_BINARY:
             body = "b" + base64.b64encode(payload).decode("ascii")
         else:
             body = payload.decode("utf-8")
@@ -162,16 +160,12 @@ def _decode_payload(text: str) -> list[eio.Packet]:
     return [eio.Packet(encoded_packet=encoded) for encoded in text.split("\x1e")] if text else []
 
 
-def _frame(packet: eio.Packet) -> ABNF:
+def _frame(packet: eio.Packet) -> Frame:
     if packet.packet_type == eio.CLOSE:
-        return _close_frame()
+        return _NORMAL_CLOSE
     if packet.binary:
-        return ABNF(1, 0, 0, 0, ABNF.OPCODE_BINARY, 0, packet.data)
-    return ABNF(1, 0, 0, 0, ABNF.OPCODE_TEXT, 0, packet.encode().encode("utf-8"))
-
-
-def _close_frame() -> ABNF:
-    return ABNF(1, 0, 0, 0, ABNF.OPCODE_CLOSE, 0, _NORMAL_CLOSE)
+        return (OPCODE_BINARY, packet.data)
+    return (OPCODE_TEXT, packet.encode().encode("utf-8"))
 
 
 def _header_lines(lines: list[str]) -> dict[str, str]:

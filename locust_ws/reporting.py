@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from locust import User
 from locust.event import EventHook
+
+from .redaction import redact_error
 
 
 class Reporter:
@@ -22,6 +25,11 @@ class Reporter:
         self.request_event = request_event
         self.request_type = request_type
         self.user = user
+        # Locust's own User.context() is always {}: calling it for every frame would cost time.
+        plain = user is None or getattr(type(user), "context", None) is User.context
+        self._user_context = None if plain else user.context
+        self.secrets: frozenset[str] = frozenset()
+        """The credentials of the current connection, scrubbed from every failure text."""
 
     def fire(
         self,
@@ -33,13 +41,19 @@ class Reporter:
         **context: Any,
     ) -> None:
         """Report one measurement; ``response_time`` in milliseconds, ``None`` for frames that
-        have no duration (so they count without dragging the percentiles down)."""
-        base = self.user.context() if self.user is not None else {}
+        have no duration (so they count without dragging the percentiles down). A failure's
+        text is redacted first (``redaction.py``): no secret reaches the stats or a report."""
+        if exception is not None:
+            exception = redact_error(exception, self.secrets)
+        if self._user_context is not None:
+            context = {**self._user_context(), "ws_kind": kind, **context}
+        else:
+            context["ws_kind"] = kind
         self.request_event.fire(
             request_type=self.request_type,
             name=name,
             response_time=response_time,
             response_length=response_length,
             exception=exception,
-            context={**base, "ws_kind": kind, **context},
+            context=context,
         )

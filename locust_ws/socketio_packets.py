@@ -1,14 +1,19 @@
 """Socket.IO v5 / Engine.IO v4 packets to WebSocket frames and back.
 
-Pure functions over python-socketio's and python-engineio's own packet classes: no sockets, no
-gevent. Over the WebSocket transport every Engine.IO packet is one frame: text frames start with
-the packet type digit (``0`` open, ``1`` close, ``2`` ping, ``3`` pong, ``4`` message, ``6`` noop)
-and a Socket.IO packet travels as a message (``4`` + the Socket.IO encoding); binary attachments
-follow their placeholder packet as raw binary frames.
+Pure functions, no sockets, no gevent. Over the WebSocket transport every Engine.IO packet is one
+frame: text frames start with the packet type digit (``0`` open, ``1`` close, ``2`` ping, ``3``
+pong, ``4`` message, ``6`` noop) and a Socket.IO packet travels as a message (``4`` + the Socket.IO
+encoding); binary attachments follow their placeholder packet as raw binary frames.
+
+The packets of every ``call`` and ``emit``, events and acks without binary data, are encoded and
+decoded here directly, byte for byte as python-socketio's ``Packet`` does (its ``Packet`` costs
+several Python calls per argument, a JSON encoder and a JSON decoder per packet). Everything else
+(binary attachments, connect and disconnect packets) goes through python-socketio's own classes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +21,8 @@ from typing import Any
 from engineio import packet as eio
 from socketio import packet as sio
 from websocket import ABNF
+
+from .messages import compact_json
 
 OPCODE_TEXT = ABNF.OPCODE_TEXT
 OPCODE_BINARY = ABNF.OPCODE_BINARY
@@ -100,8 +107,15 @@ def message_frames(packet: sio.Packet) -> list[Frame]:
 
 def event_frames(event: str, data: Any, namespace: str, ack_id: int | None = None) -> list[Frame]:
     """Frames of an ``EVENT`` (or ``BINARY_EVENT``) packet; ``ack_id`` asks the server to ack it."""
-    packet = sio.Packet(sio.EVENT, data=[event, *emit_args(data)], namespace=namespace, id=ack_id)
-    return message_frames(packet)
+    arguments = [event, *emit_args(data)]
+    try:
+        body = compact_json(arguments)
+    except TypeError:  # bytes in it (or something JSON cannot hold): python-socketio decides
+        return message_frames(sio.Packet(sio.EVENT, data=arguments, namespace=namespace, id=ack_id))
+    head = "42" if namespace == "/" else f"42{namespace},"
+    if ack_id is not None:
+        head += str(ack_id)
+    return [((head + body).encode("utf-8"), OPCODE_TEXT)]
 
 
 def ack_frames(namespace: str, ack_id: int, result: Any) -> list[Frame]:
@@ -119,11 +133,58 @@ def disconnect_frames(namespace: str) -> list[Frame]:
     return message_frames(sio.Packet(sio.DISCONNECT, namespace=namespace))
 
 
-def decode_message(text: str) -> sio.Packet:
+@dataclass(slots=True)
+class SocketIOPacket:
+    """A decoded packet without attachments; the attributes ``sio.Packet`` has."""
+
+    packet_type: int
+    namespace: str
+    id: int | None
+    data: Any
+    attachment_count = 0
+    attachments: tuple[bytes, ...] = ()
+
+
+def _safe_int(digits: str) -> int:
+    """python-engineio's guard: a JSON integer of over 100 digits would take quadratic time."""
+    if len(digits) > 100:
+        raise ValueError("Integer is too large")
+    return int(digits)
+
+
+_decode_json = json.JSONDecoder(parse_int=_safe_int).decode  # engineio's json.loads, built once
+
+
+def _decode_plain(text: str) -> SocketIOPacket | None:
+    """``sio.Packet.decode`` for a packet without attachments (``None`` for one with them)."""
+    kind = text[:1]
+    if not kind.isdigit() or kind >= "5":
+        return None
+    rest = text[1:]
+    dash = rest.find("-")
+    if dash > 0 and rest[:dash].isdigit():
+        return None  # an attachment count
+    namespace = "/"
+    if rest[:1] == "/":
+        comma = rest.find(",")
+        namespace, rest = (rest, "") if comma == -1 else (rest[:comma], rest[comma + 1 :])
+        namespace = namespace.split("?", 1)[0]
+    packet_id = None
+    if rest[:1].isdigit():
+        end = 1
+        while end < len(rest) and end < 100 and rest[end].isdigit():
+            end += 1
+        if end < len(rest) and rest[end].isdigit():
+            raise ValueError("id field is too long")
+        packet_id, rest = int(rest[:end]), rest[end:]
+    return SocketIOPacket(int(kind), namespace, packet_id, _decode_json(rest) if rest else None)
+
+
+def decode_message(text: str) -> sio.Packet | SocketIOPacket:
     """A Socket.IO packet from the text after the Engine.IO ``4``; ``ValueError`` when malformed.
     A binary packet comes back with ``attachment_count`` > 0 and waits for ``add_attachment``."""
     try:
-        packet = sio.Packet(encoded_packet=text)
+        packet = _decode_plain(text) or sio.Packet(encoded_packet=text)
     except (ValueError, TypeError, IndexError) as error:
         raise ValueError(f"malformed Socket.IO packet: {error}") from None
     if not sio.CONNECT <= packet.packet_type <= sio.BINARY_ACK:

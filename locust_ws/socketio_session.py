@@ -42,7 +42,9 @@ from .errors import (
 )
 from .messages import stamp_for_fanout
 from .polling import PollingTransport
+from .redaction import payload_secrets
 from .response import Reply
+from .wire import Transport
 
 logger = logging.getLogger(__name__)
 
@@ -161,12 +163,12 @@ class SocketIOSession(WebSocketConnection):
             }
         )
 
-    def _create_connection(self, url: str, options: dict[str, Any]) -> websocket.WebSocket:
+    def _create_connection(self, url: str, options: dict[str, Any]) -> Transport:
         if self.transport == "polling":
             return PollingTransport.open(url, options)
         return super()._create_connection(url, options)
 
-    def _on_open(self, ws: websocket.WebSocket, started: float, handshake_ms: float) -> None:
+    def _on_open(self, ws: Transport, started: float, handshake_ms: float) -> None:
         """The Engine.IO open packet, then one ``CONNECT`` per namespace, answered in any order."""
         self.namespaces.clear()
         deadline = started + self.connect_timeout
@@ -179,6 +181,7 @@ class SocketIOSession(WebSocketConnection):
         self.ping_interval, self.pong_timeout = opened.ping_interval, opened.ping_timeout
         self._last_ping = perf_counter()
         auth = self._auth() if callable(self._auth) else self._auth
+        self._report.secrets |= payload_secrets(auth)
         waiting = {namespace: self._expect(("connect", namespace)) for namespace in self._requested}
         for namespace in self._requested:
             try:
@@ -350,13 +353,13 @@ class SocketIOSession(WebSocketConnection):
             data = stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
         return data
 
-    def _open_namespace(self, namespace: str, name: str) -> websocket.WebSocket:
+    def _open_namespace(self, namespace: str, name: str) -> Transport:
         ws = self._open_connection(name)
         if namespace not in self.namespaces:
             raise self._report_not_connected(name, f"namespace {namespace} not connected")
         return ws
 
-    def _send_packet(self, ws: websocket.WebSocket, frames: list[packets.Frame]) -> tuple[int, float]:
+    def _send_packet(self, ws: Transport, frames: list[packets.Frame]) -> tuple[int, float]:
         """Send one packet's frames back to back; returns (bytes, ms spent sending)."""
         size, send_ms = 0, 0.0
         with self._send_lock:
@@ -452,7 +455,9 @@ class SocketIOSession(WebSocketConnection):
             self._binary = None
             self._on_packet(packet, received_at, length)
 
-    def _on_packet(self, packet: sio.Packet, received_at: float, length: int) -> None:
+    def _on_packet(
+        self, packet: sio.Packet | packets.SocketIOPacket, received_at: float, length: int
+    ) -> None:
         kind, namespace = packet.packet_type, packet.namespace
         if packet.attachment_count > len(packet.attachments):
             self._binary = (packet, length)
@@ -498,24 +503,26 @@ class SocketIOSession(WebSocketConnection):
             except (OSError, websocket.WebSocketException):
                 self._ws.shutdown()
 
-    def _on_disconnect(self, ws: websocket.WebSocket, error: BaseException | None) -> None:
+    def _on_disconnect(self, ws: Transport, error: BaseException | None) -> None:
         self._binary = None
         super()._on_disconnect(ws, error)
 
     # -- heartbeats -------------------------------------------------------------------------
 
-    def _heartbeat_loop(self, ws: websocket.WebSocket) -> None:
+    def _heartbeat_tick(self, ws: Transport, now: float) -> float | None:
         """Engine.IO's rule: the server pings every pingInterval, and a client that hears no ping
-        for pingInterval + pingTimeout treats the connection as dead."""
+        for pingInterval + pingTimeout treats the connection as dead. Run by the process's
+        heartbeat scheduler; returns when to check again."""
+        if ws is not self._ws or not self.connected:
+            return None
         limit = self.ping_interval + self.pong_timeout
-        while True:
-            remaining = self._last_ping + limit - perf_counter()
-            if remaining <= 0:
-                self._report.fire("heartbeat", "heartbeat", None, 0, HeartbeatMissed(limit))
-                self._lost_reason = f"missed heartbeat (no ping within {limit:g} s)"
-                ws.shutdown()
-                return
-            gevent.sleep(remaining)
+        due = self._last_ping + limit
+        if now < due:
+            return due
+        self._report.fire("heartbeat", "heartbeat", None, 0, HeartbeatMissed(limit))
+        self._lost_reason = f"missed heartbeat (no ping within {limit:g} s)"
+        ws.shutdown()
+        return None
 
     # -- handlers ---------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ every handshake and it sleeps as long as the pacing asks, in the greenlet that i
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import random
@@ -29,6 +28,7 @@ from locust import events
 from locust.env import Environment
 
 from .cluster import user_indexes
+from .option_types import non_negative_number
 from .pacing import ConnectPacer
 
 logger = logging.getLogger(__name__)
@@ -37,21 +37,11 @@ _pacers: weakref.WeakKeyDictionary[Environment, tuple[ConnectPacer, Semaphore]] 
 _reported_bad_values: set[tuple[str, str]] = set()
 
 
-def _non_negative_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
 @events.init_command_line_parser.add_listener
 def _add_options(parser: Any, **_kwargs: Any) -> None:
     parser.add_argument(
         "--ws-connect-rate",
-        type=_non_negative_number,
+        type=non_negative_number,
         default=0.0,
         env_var="LOCUST_WS_CONNECT_RATE",
         include_in_web_ui=True,
@@ -60,7 +50,7 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     )
     parser.add_argument(
         "--ws-connect-jitter",
-        type=_non_negative_number,
+        type=non_negative_number,
         default=0.0,
         env_var="LOCUST_WS_CONNECT_JITTER",
         include_in_web_ui=True,

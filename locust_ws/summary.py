@@ -85,6 +85,7 @@ def _connection_lines(summary: dict[str, Any]) -> list[str]:
             "Per worker: "
             + "; ".join(
                 f"{worker['worker']} open {worker['open_connections']} peak {worker['open_connections_peak']}"
+                + (" (missing)" if worker.get("missing") else "")
                 for worker in summary["workers"]
             )
         )

@@ -1,8 +1,9 @@
-"""A WebSocket server that misbehaves on purpose, one fault per path, for the reliability tests.
+"""Servers that misbehave on purpose, for the reliability tests: a WebSocket server with one fault
+per path, a Socket.IO server that quotes the token it refuses, and a port that never answers.
 
-It speaks just enough RFC 6455 by hand to break it in controlled ways (a correct library would
-refuse to send most of these frames). Test-only: it runs in the test process on a free loopback
-port.
+The WebSocket one speaks just enough RFC 6455 by hand to break it in controlled ways (a correct
+library would refuse to send most of these frames). Test-only: they run in the test process on free
+loopback ports.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import base64
 import contextlib
 import hashlib
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from urllib.parse import unquote
 
 import gevent
+import socketio
+from gevent.baseserver import BaseServer
+from gevent.pywsgi import WSGIServer
 from gevent.server import StreamServer
+from geventwebsocket.handler import WebSocketHandler
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -85,7 +91,27 @@ def _drain(sock, seconds: float = 2.0) -> bytes:
     return received
 
 
-class FaultyServer:
+ServerT = TypeVar("ServerT", bound="LoopbackServer")
+
+
+class LoopbackServer:
+    """A gevent server of the test process on a free loopback port (``_server``, set by subclasses)."""
+
+    _server: BaseServer
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self._server.server_port}"
+
+    def start(self: ServerT) -> ServerT:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop(timeout=1)
+
+
+class FaultyServer(LoopbackServer):
     """Serves one fault per path; ``client_bytes[path]`` keeps what the client sent after the
     handshake (to check the close code it answered with)."""
 
@@ -110,17 +136,6 @@ class FaultyServer:
             "/redirect": self._redirect,
         }
         self._server = StreamServer(("127.0.0.1", 0), self._handle)
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> FaultyServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop(timeout=1)
 
     def _handle(self, sock, _address) -> None:
         try:
@@ -178,3 +193,32 @@ def sent_close_code(client_bytes: bytes) -> int | None:
             return struct.unpack("!H", unmasked)[0]
         index += header + 4 + length
     return None
+
+
+class EchoingRefusalServer(LoopbackServer):
+    """A Socket.IO server refusing namespace ``/`` with ``invalid token <the auth token>``, as
+    careless servers do: the secrets test checks that the token still never reaches a report."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.Server(async_mode="gevent")
+        self.sio.on("connect", self._on_connect)
+        self._server = WSGIServer(
+            ("127.0.0.1", 0), socketio.WSGIApp(self.sio), handler_class=WebSocketHandler, log=None
+        )
+
+    def _on_connect(self, sid: str, environ: dict, auth: object = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        raise socketio.exceptions.ConnectionRefusedError(f"invalid token {token}")
+
+
+@contextlib.contextmanager
+def silent_port() -> Iterator[str]:
+    """A ``ws://`` URL whose port accepts TCP connections (in the kernel's backlog) and never
+    answers a byte: handshakes to it can only time out."""
+    listener = gevent.socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    try:
+        yield f"ws://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
