@@ -175,36 +175,30 @@ def detail(text: str) -> None:
     print(f"{'':<14} {text}", flush=True)
 
 
+def compare_with_bare(bench: Bench, scenario: str, label: str, users: int, unit: str, stretch: float) -> None:
+    """Measure the bare loop and ours back to back and print our rate per core as a ratio of the
+    bare loop's (target 1.0x, and ``stretch``)."""
+    bare = bench.measure(scenario, "bare", users)
+    ours = bench.measure(scenario, "user", users)
+    ratio = ours.per_core / bare.per_core
+    line(
+        label,
+        f"{ours.per_core:,.0f} {unit}/s/core",
+        f"{ratio:.2f}x bare",
+        f"target 1.0x ({stretch:g}x)",
+        verdict(ratio, 1.0, stretch),
+    )
+    detail(f"ours: {ours.detail(unit)}")
+    detail(f"bare: {bare.detail(unit)}")
+
+
 def run_echo(bench: Bench) -> None:
     for users in bench.sizes.echo_users:
-        bare = bench.measure("echo", "bare", users)
-        ours = bench.measure("echo", "user", users)
-        ratio = ours.per_core / bare.per_core
-        line(
-            f"echo {users}u",
-            f"{ours.per_core:,.0f} rt/s/core",
-            f"{ratio:.2f}x bare",
-            "target 1.0x (1.5x)",
-            verdict(ratio, 1.0, 1.5),
-        )
-        detail(f"ours: {ours.detail('rt')}")
-        detail(f"bare: {bare.detail('rt')}")
+        compare_with_bare(bench, "echo", f"echo {users}u", users, "rt", 1.5)
 
 
 def run_handshake(bench: Bench) -> None:
-    users = bench.sizes.handshake_users
-    bare = bench.measure("handshake", "bare", users)
-    ours = bench.measure("handshake", "user", users)
-    ratio = ours.per_core / bare.per_core
-    line(
-        "handshake",
-        f"{ours.per_core:,.0f} hs/s/core",
-        f"{ratio:.2f}x bare",
-        "target 1.0x (2x)",
-        verdict(ratio, 1.0, 2.0),
-    )
-    detail(f"ours: {ours.detail('hs')}")
-    detail(f"bare: {bare.detail('hs')}")
+    compare_with_bare(bench, "handshake", "handshake", bench.sizes.handshake_users, "hs", 2.0)
 
 
 def run_idle(bench: Bench) -> None:
