@@ -142,9 +142,6 @@ class WebSocketConnection:
 
         self.messages_in = self.bytes_in = self.messages_out = self.bytes_out = 0
         self.late_replies = 0
-        self.close_code: int | None = None
-        """The close code of the last connection: the server's, or 1006 when it was lost."""
-        self.close_reason = ""
         self.path: str | None = None
         """The path of the current or last connection (never its query string)."""
         self._connect_name = ""  # the "connect <label>" row of the last attempt
@@ -156,18 +153,25 @@ class WebSocketConnection:
         self._ws: Transport | None = None
         self._reader: gevent.Greenlet | None = None
         self._heartbeat: heartbeats.HeartbeatTimer | None = None
-        self._pong: tuple[bytes, float] | None = None  # the ping waiting for its pong, sent at
         self._next_ping = 0.0
         self._ping_sequence = 0
-        self._closing = False
         self._opening = False  # between the WebSocket handshake and the end of _on_open
-        self._server_close: tuple[int, str] | None = None
-        self._lost_reason: str | None = None
-        self._violation: ProtocolViolation | None = None  # what made us close with 1002/1007/1009
+        self._fresh_connection_state()
         self._connect_args: dict[str, Any] | None = None
         self._reconnector: gevent.Greenlet | None = None
 
     # -- connection -------------------------------------------------------------------------
+
+    def _fresh_connection_state(self) -> None:
+        """What one connection learns about its own end, cleared for each new connection."""
+        self.close_code: int | None = None
+        """The close code of the last connection: the server's, or 1006 when it was lost."""
+        self.close_reason = ""
+        self._closing = False
+        self._server_close: tuple[int, str] | None = None
+        self._lost_reason: str | None = None
+        self._violation: ProtocolViolation | None = None  # what made us close with 1002/1007/1009
+        self._pong: tuple[bytes, float] | None = None  # the ping waiting for its pong, sent at
 
     @property
     def connected(self) -> bool:
@@ -232,13 +236,7 @@ class WebSocketConnection:
         handshake_ms = (perf_counter() - start) * 1000.0
         ws.settimeout(None)
         self._ws = ws
-        self._closing = False
-        self._server_close = None
-        self._lost_reason = None
-        self._violation = None
-        self._pong = None
-        self.close_code = None
-        self.close_reason = ""
+        self._fresh_connection_state()
         self._opening = True
         self._reader = gevent.spawn(self._read_loop, ws)
         try:
