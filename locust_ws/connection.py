@@ -545,10 +545,13 @@ class WebSocketConnection:
 
     def _open_connection(self, name: str) -> Transport:
         """The open socket. A connection being reopened in the background is "not connected" for
-        now; a closed one is reopened first when reconnecting is on."""
+        now, including while its protocol handshake (``_on_open``) is still under way; a closed
+        one is reopened first when reconnecting is on."""
+        if self.reconnecting and (self._opening or not self.connected):
+            raise self._report_not_connected(name, "not connected (reconnecting)")
+        if self._opening:
+            raise self._report_not_connected(name, "not connected (handshake under way)")
         if not self.connected:
-            if self.reconnecting:
-                raise self._report_not_connected(name, "not connected (reconnecting)")
             if self._ws is not None:
                 self._teardown(self._ws)
             if self.backoff is None or self._connect_args is None:

@@ -150,7 +150,7 @@ def test_feed_pushes_stamped_messages(server: str) -> None:
     ws.send(json.dumps({"op": "subscribe", "topic": "prices"}))
     assert json.loads(ws.recv()) == {"op": "subscribed", "topic": "prices"}
     pushes = [json.loads(ws.recv()) for _ in range(3)]
-    assert time.monotonic() - started <= 1.0
+    assert time.monotonic() - started <= 2.0  # 3 pushes at 20/s: 150 ms unless the rate is ignored
     assert [p["seq"] for p in pushes] == [1, 2, 3]
     assert all(p["topic"] == "prices" and p["server_ts"] > 0 for p in pushes)
     ws.send(json.dumps({"op": "unsubscribe", "topic": "prices"}))

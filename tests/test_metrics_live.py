@@ -3,6 +3,7 @@ and close codes agree with what the server saw."""
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 
@@ -40,32 +41,40 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         gevent.sleep(0.05)
 
 
-def echo_round_trips(url: str, path: str, count: int) -> Environment:
+def echo_round_trips(url: str, path: str, count: int, times: list[float] | None = None) -> Environment:
+    """``count`` request/reply round trips; each reply's float milliseconds go into ``times``."""
     environment = Environment(host=url)
     attach_metrics(environment)
     session = WebSocketSession(url, environment.events.request, ping_interval=0)
     session.connect(path)
     try:
         for number in range(count):
-            assert session.request({"n": number}, name="echo").ok
+            reply = session.request({"n": number}, name="echo")
+            assert reply.ok
+            if times is not None:
+                times.append(reply.response_time)
     finally:
         session.close()
     return environment
 
 
-def test_loopback_round_trips_report_a_sub_millisecond_median(own_demo):
-    metrics = attach_metrics(echo_round_trips(own_demo, "/echo", 400))
+def test_loopback_round_trips_keep_microseconds_in_the_histogram(own_demo):
+    times: list[float] = []
+    metrics = attach_metrics(echo_round_trips(own_demo, "/echo", 400, times))
     histogram = metrics.select("echo").histogram
     median = histogram.percentile_ms(50)
-    # Locust's whole-millisecond buckets say 0 or 1 here; the histogram keeps the microseconds.
-    assert 0 < median < 1.0, median
+    # Locust's whole-millisecond buckets say 0 or 1 on loopback; the histogram keeps the
+    # microseconds: its median is the exact one to HDR's 3 significant digits, whatever the load.
     assert median != round(median)
+    assert median == pytest.approx(statistics.median(times), rel=0.01, abs=0.002)
     assert histogram.count == 400
 
 
-def test_a_20_ms_server_delay_reports_a_median_of_20_to_23_ms(own_demo):
+def test_a_20_ms_server_delay_is_in_the_median_and_nothing_much_else(own_demo):
     metrics = attach_metrics(echo_round_trips(own_demo, "/echo?delay_ms=20", 40))
-    assert 20.0 <= metrics.select("echo").histogram.percentile_ms(50) <= 23.0
+    # Never under the delay (the clock starts before the send); the margin is for a loaded
+    # machine's timers, well under what a polling loop or a wait_time in the clock would add.
+    assert 20.0 <= metrics.select("echo").histogram.percentile_ms(50) <= 35.0
 
 
 def test_request_frames_count_as_messages_out_and_replies_as_messages_in(own_demo):

@@ -116,7 +116,9 @@ def test_round_trip_timing_is_honest_with_a_delayed_server(make_session, event_l
     for n in range(20):
         assert session.request({"n": n}, name="delayed").ok
     times = [event.response_time for event in event_log.named("delayed")]
-    assert 50 <= statistics.median(times) <= 55
+    # Never under the delay; the margin is for a loaded machine's timers, well under what a
+    # polling loop or a wait_time inside the clock would add.
+    assert 50 <= statistics.median(times) <= 65
 
 
 def test_fifty_concurrent_users_get_exactly_their_own_replies(environment, demo_http, event_log):

@@ -10,6 +10,7 @@ import logging
 import statistics
 
 import gevent
+import gevent.event
 import pytest
 
 from locust_ws import (
@@ -151,7 +152,7 @@ def test_call_timing_is_honest_with_a_delayed_ack(make_session, event_log):
     for n in range(15):
         assert session.call("slow_echo", {"delay_ms": 50, "data": n}).data == n
     times = [event.response_time for event in event_log.named("call slow_echo")]
-    assert 50 <= statistics.median(times) <= 60
+    assert 50 <= statistics.median(times) <= 65  # never under the delay; margin for a loaded machine
 
 
 def test_missing_ack_is_a_timeout_failure_and_the_late_ack_is_counted(make_session, event_log):
@@ -275,9 +276,10 @@ def test_a_sleeping_handler_delays_no_timing_and_no_heartbeat(make_session, even
     round_trips = [session.call("echo", n).response_time for n in range(20)]
     gevent.sleep(PING_INTERVAL * 1.5)
     assert len(handled) < 5  # still sleeping through the handlers...
-    # ...while acks, pushes and heartbeats were timed by the reader as if nothing slept
-    assert statistics.median(round_trips) < 5 and max(round_trips) < 50
-    assert all(event.response_time < 50 for event in event_log.named("server push"))
+    # ...while acks, pushes and heartbeats were timed by the reader as if nothing slept: a
+    # round trip stuck behind a handler would take at least its 600 ms sleep
+    assert statistics.median(round_trips) < 50 and max(round_trips) < 300
+    assert all(event.response_time < 300 for event in event_log.named("server push"))
     assert len(event_log.named("heartbeat")) >= heartbeats_before + 1
     assert event_log.failures() == []
     wait_until(lambda: handled == [1, 2, 3, 4, 5])
@@ -373,6 +375,39 @@ def test_dropped_connection_is_reconnected_with_its_namespaces_and_reported(
     assert reconnect.exception is None and 0 < reconnect.response_time < 2000
     assert len(tokens) == 2  # auth was asked again for the new connection
     assert session.call("echo", 1, namespace="/chat").data == 1
+
+
+def test_a_call_during_the_socketio_handshake_is_not_connected_yet(make_session, event_log, demo_http):
+    """Between the WebSocket handshake and the namespaces' answers the socket is open but no
+    namespace is: a call there is "not connected" with the reason, on a first connect as on a
+    reconnect, and never a "namespace / not connected" that blames the namespace."""
+    in_handshake, release = gevent.event.Event(), gevent.event.Event()
+
+    def slow_auth() -> dict:
+        in_handshake.set()
+        release.wait(5)
+        return {}
+
+    session = make_session(backoff=Backoff(base=0.05, cap=0.2))
+    connecting = gevent.spawn(session.connect, auth=slow_auth)
+    in_handshake.wait(5)
+    with pytest.raises(NotConnected, match=r"^not connected \(handshake under way\)$"):
+        session.call("echo", 1)
+    release.set()
+    connecting.get(timeout=5)
+    in_handshake.clear()
+    release.clear()
+    assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
+    in_handshake.wait(5)
+    with pytest.raises(NotConnected, match=r"^not connected \(reconnecting\)$"):
+        session.call("echo", 2)
+    release.set()
+    wait_until(lambda: event_log.named("reconnect /socket.io/"))
+    assert session.call("echo", 3).data == 3
+    assert [str(e.exception) for e in event_log.failures("call echo")] == [
+        "not connected (handshake under way)",
+        "not connected (reconnecting)",
+    ]
 
 
 def test_missed_heartbeat_is_reported_and_the_connection_reopened(make_session, event_log):
