@@ -23,7 +23,6 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
 from locust import User
-from locust.clients import HttpSession
 from locust.env import Environment
 
 from .backoff import Backoff
@@ -31,6 +30,7 @@ from .cluster import user_indexes
 from .connection import DEFAULT_MAX_MESSAGE_SIZE
 from .cooldown import Cooldowns
 from .errors import WebSocketError
+from .http_session import RealtimeHttpSession
 from .stagger import ConnectGate
 from .urls import http_url
 
@@ -87,7 +87,7 @@ class RealtimeUser(User):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self._sessions: list[Closable] = []
-        self._http: HttpSession | None = None
+        self._http: RealtimeHttpSession | None = None
         self._user_index: int | None = None
         self._cooldowns = Cooldowns()
         self._connect_gate = ConnectGate(environment)
@@ -149,12 +149,12 @@ class RealtimeUser(User):
         return session
 
     @property
-    def http(self) -> HttpSession:
+    def http(self) -> RealtimeHttpSession:
         """Locust's HTTP client on the same host (``ws`` -> ``http``, ``wss`` -> ``https``), for the
         usual "log in over REST, then open the socket with the token" flow; its requests land in
         the same stats."""
         if self._http is None:
-            self._http = _HttpSession(
+            self._http = RealtimeHttpSession(
                 base_url=http_url(self.host or ""),
                 request_event=self.environment.events.request,
                 user=self,
@@ -229,18 +229,6 @@ class RealtimeUser(User):
     def _close_all(self) -> None:
         for session in self._sessions:
             session.close()
-
-
-class _HttpSession(HttpSession):
-    """Locust's ``HttpSession``, except that a CA bundle set on the session (``ca_certs``) wins over
-    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``: requests otherwise lets those environment variables
-    replace the session's ``verify`` on every request."""
-
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None and isinstance(self.verify, str):
-            settings["verify"] = self.verify
-        return settings
 
 
 def subclass_attributes_marked(cls: type, mark: str) -> list[str]:

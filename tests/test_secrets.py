@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from locust_ws.http_session import RealtimeHttpSession
+
 from .faulty_server import EchoingRefusalServer, FaultyServer
 from .locust_cluster import free_port
 
@@ -41,7 +43,7 @@ def run(servers, demo_url, tmp_path_factory):
         "PATH": "/usr/bin:/bin",
     }
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
-    command += ["-u", "9", "-r", "9", "-t", "4s", "--csv", str(out / "run"), "--csv-full-history"]
+    command += ["-u", "10", "-r", "10", "-t", "4s", "--csv", str(out / "run"), "--csv-full-history"]
     command += ["--html", str(out / "run.html"), "--ws-json", str(out / "ws.json")]
     command += ["--logfile", str(out / "locust.log")]
     # The in-process servers keep serving while this waits: subprocess is gevent's here.
@@ -74,6 +76,9 @@ def test_no_output_of_the_run_contains_the_token(run):
         ("connect /", "Max retries exceeded with url: /socket.io/?<redacted> (Caused by"),
         ("handler complain", "raised ValueError: did not expect {'leak': '<redacted>'}"),
         ("judged", "server echoed token <redacted>"),
+        ("/missing", "404 Client Error: Not Found for url: /missing'"),
+        ("/stats", "sent <redacted>"),
+        ("/down", "Connection refused"),
     ],
 )
 def test_each_leaky_failure_happened_and_was_redacted(run, name, error):
@@ -85,5 +90,18 @@ def test_each_leaky_failure_happened_and_was_redacted(run, name, error):
 def test_request_names_hold_paths_only(run):
     _, outputs, _ = run
     names = [row["Name"] for row in csv.DictReader(outputs["run_stats.csv"].splitlines())]
-    assert {"connect /echo", "connect /rooms/vault", "connect /", "echo"} <= set(names)
+    assert {"connect /echo", "connect /rooms/vault", "connect /", "echo", "/stats", "/missing"} <= set(names)
     assert all("?" not in name for name in names)
+
+
+def test_http_rows_are_paths_and_chosen_names_are_scrubbed(environment, event_log, demo_http):
+    token = "sk-live-" + secrets.token_hex(12)
+    http = RealtimeHttpSession(base_url=demo_http, request_event=environment.events.request)
+    http.get(f"/stats?token={token}")
+    http.get("/stats", params={"token": token}, name=f"stats for {token}")
+    http.get(f"/stats?token={token}", name="stats?token=mine")
+    assert [event.name for event in event_log.events if event.exception is None] == [
+        "/stats",
+        "stats for <redacted>",
+        "stats?<redacted>",
+    ]

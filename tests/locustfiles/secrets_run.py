@@ -93,6 +93,20 @@ class RedirectUser(SecretUser):
         self.client.connect("/redirect", query={"to": target, "token": TOKEN})
 
 
+class HttpTokenUser(SecretUser):
+    """``self.http`` with the token in the query string and the Authorization header: a success,
+    a 404 (requests quotes the URL), a catch_response failure quoting the token, and a host where
+    nothing listens (requests quotes the URL again)."""
+
+    @task
+    def rest(self):
+        self.http.get(f"/stats?token={TOKEN}", headers=BEARER)
+        self.http.get(f"/missing?token={TOKEN}", headers=BEARER)
+        with self.http.get("/stats", headers=BEARER, catch_response=True) as response:
+            response.failure(f"sent {response.request.headers['Authorization']}")
+        self.http.get(f"{NOTHING.replace('ws://', 'http://')}/down?token={TOKEN}", timeout=2)
+
+
 class SecretSocketIOUser(SocketIOUser):
     abstract = True
     fixed_count = 1

@@ -1,0 +1,64 @@
+"""``self.http``: Locust's ``HttpSession`` made to keep the promises the sockets keep.
+
+A realtime test usually logs in over REST and then opens its sockets with the token, so the HTTP
+rows sit in the same stats and reports as the socket rows and must be as clean and as trustworthy:
+
+- request names are paths (``GET /profile``, never ``/profile?token=...``), as for the sockets;
+  an explicit ``name=`` is kept, with any query string or credential in it redacted;
+- failure texts are redacted the way socket failures are (``redaction.py``): requests quotes the
+  full URL in its errors (``404 Client Error: Not Found for url: ...?token=...``), and the request
+  headers' credentials (``Authorization``, cookies) are secrets too;
+- a CA bundle set on the session (``ca_certs``) wins over ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``,
+  which requests otherwise lets replace the session's ``verify`` on every request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from locust.clients import HttpSession, ResponseContextManager
+from locust.event import EventHook
+
+from .redaction import connection_secrets, redact, redact_error
+from .urls import display_path
+
+
+class RealtimeHttpSession(HttpSession):
+    """Locust's HTTP client with path-only request names, redacted reports and a session CA
+    bundle that the environment cannot override."""
+
+    def __init__(self, base_url: str, request_event: EventHook, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(base_url, _RedactingRequestEvent(request_event), user, **kwargs)
+
+    def request(  # type: ignore[override]
+        self, method: str | bytes, url: str | bytes, name: str | None = None, *args: Any, **kwargs: Any
+    ) -> ResponseContextManager:
+        if not name and not self.request_name:
+            name = display_path(self._build_url(url.decode() if isinstance(url, bytes) else url))
+        return super().request(method, url, name, *args, **kwargs)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and isinstance(self.verify, str):
+            settings["verify"] = self.verify
+        return settings
+
+
+class _RedactingRequestEvent:
+    """Stands in for ``events.request`` in the session: each report's name, URL and exception are
+    redacted (the URL's query values, its user info and the sent headers' credentials) before the
+    real hook fires."""
+
+    def __init__(self, event: EventHook) -> None:
+        self._event = event
+
+    def fire(self, **kwargs: Any) -> Any:
+        sent = getattr(kwargs.get("response"), "request", None)
+        headers = dict(sent.headers) if sent is not None else None
+        secrets = connection_secrets(str(kwargs.get("url") or ""), headers)
+        kwargs["name"] = redact(str(kwargs.get("name")), secrets)
+        if kwargs.get("url"):
+            kwargs["url"] = redact(str(kwargs["url"]), secrets)
+        if kwargs.get("exception") is not None:
+            kwargs["exception"] = redact_error(kwargs["exception"], secrets)
+        return self._event.fire(**kwargs)
