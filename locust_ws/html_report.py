@@ -13,7 +13,7 @@ from typing import Any
 from .charts import line_chart
 from .histograms import format_ms
 from .metrics import SCALAR_METRICS
-from .summary import LATENCY_KEYS
+from .summary import LATENCY_KEYS, worker_label
 from .thresholds import format_value
 
 SECTION_ID = "locust-ws"
@@ -83,7 +83,7 @@ def render_section(summary: dict[str, Any]) -> str:
     ]
     rows += [
         [
-            html.escape(f"open_connections ({worker['worker']})"),
+            html.escape(f"open_connections ({worker_label(worker)})"),
             str(worker["open_connections"]),
             f"peak {worker['open_connections_peak']}",
         ]

@@ -84,12 +84,18 @@ def _connection_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(
             "Per worker: "
             + "; ".join(
-                f"{worker['worker']} open {worker['open_connections']} peak {worker['open_connections_peak']}"
-                + (" (missing)" if worker.get("missing") else "")
+                f"{worker_label(worker)} open {worker['open_connections']}"
+                f" peak {worker['open_connections_peak']}"
                 for worker in summary["workers"]
             )
         )
     return lines
+
+
+def worker_label(worker: dict[str, Any]) -> str:
+    """A worker as every report names it: ``host_1234`` or, once Locust lost it, ``host_1234
+    (missing)``, so a per-worker gauge of 0 is never mistaken for a worker with nothing open."""
+    return worker["worker"] + (" (missing)" if worker.get("missing") else "")
 
 
 CSV_HEADER = (

@@ -19,7 +19,7 @@ from flask import Response, jsonify, request
 from .histograms import format_ms
 from .html_report import inject_section, render_section
 from .metrics import PERCENTILE_KEYS, SCALAR_METRICS
-from .summary import format_csv
+from .summary import format_csv, worker_label
 from .thresholds import format_value
 
 TAB_KEY = "websockets"
@@ -57,7 +57,7 @@ def tab_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     rows = [
         _row("open connections", metrics["open_connections"]),
         *(
-            _row(f"open connections ({worker['worker']})", worker["open_connections"])
+            _row(f"open connections ({worker_label(worker)})", worker["open_connections"])
             for worker in summary["workers"]
         ),
         _row("peak open connections", metrics["open_connections_peak"]),

@@ -12,6 +12,9 @@ import pytest
 
 from locust_ws import WebSocketMetrics
 from locust_ws.demo import start_demo_process, stop_demo_process
+from locust_ws.html_report import render_section
+from locust_ws.summary import format_console
+from locust_ws.webui import tab_rows
 
 from .conftest import fetch_json
 from .locust_cluster import locust_cluster
@@ -77,7 +80,7 @@ def test_killing_a_worker_leaves_the_master_running_reporting_it_and_judging_thr
     assert summary["metrics"]["open_connections"] == 0
     workers = sorted(summary["workers"], key=lambda worker: worker["missing"])
     assert [(worker["open_connections"], worker["missing"]) for worker in workers] == [(0, False), (0, True)]
-    assert re.search(r"Per worker: .*worker \d open 0 peak 3 \(missing\)", output)
+    assert re.search(r"Per worker: .*worker \d \(missing\) open 0 peak 3", output)
 
 
 def test_a_missing_worker_stops_counting_as_open_until_it_reports_again():
@@ -91,7 +94,15 @@ def test_a_missing_worker_stops_counting_as_open_until_it_reports_again():
     assert master.open_connections == 6
     master.worker_missing("a")
     assert master.open_connections == 3
-    assert [worker["missing"] for worker in master.summary()["workers"]] == [True, False]
+    summary = master.summary()
+    assert [worker["missing"] for worker in summary["workers"]] == [True, False]
+    # Every view names it: the console summary, the HTML report and the web UI tab.
+    assert "worker a (missing) open 0 peak 3" in format_console(summary)
+    assert "open_connections (worker a (missing))" in render_section(summary)
+    assert {row["metric"] for row in tab_rows(summary)} >= {
+        "open connections (worker a (missing))",
+        "open connections (worker b)",
+    }
     master.merge_report("a", "worker a", workers["a"].take_report())  # back after all
     assert master.open_connections == 6
     assert not master.workers["a"].missing
