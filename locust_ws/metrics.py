@@ -484,7 +484,8 @@ class WebSocketMetrics:
                     "open_connections_peak": worker.peak,
                     "missing": worker.missing,
                 }
-                for worker in self.workers.values()
+                # by label ("worker 2" before "worker 10"), not by whose report came first
+                for worker in sorted(self.workers.values(), key=lambda gauge: (len(gauge.label), gauge.label))
             ],
             "close_codes": {str(code): count for code, count in sorted(self.close_codes.items())},
             "latency": [

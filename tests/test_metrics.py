@@ -140,6 +140,14 @@ def test_worker_reports_merge_into_exact_cluster_totals():
     assert master.open_connections == 199
 
 
+def test_workers_are_listed_by_label_whatever_reported_first():
+    master = WebSocketMetrics()
+    for worker_id, label in (("c", "worker 10"), ("b", "worker 2"), ("a", "worker 0")):
+        master.merge_report(worker_id, label, WebSocketMetrics().take_report())
+    listed = [worker["worker"] for worker in master.summary()["workers"]]
+    assert listed == ["worker 0", "worker 2", "worker 10"]
+
+
 def test_a_report_of_another_version_is_ignored():
     master = WebSocketMetrics()
     master.merge_report("a", "worker 0", {"version": 999, "rows": "whatever"})
