@@ -3,11 +3,12 @@
 A realtime test usually logs in over REST and then opens its sockets with the token, so the HTTP
 rows sit in the same stats and reports as the socket rows and must be as clean and as trustworthy:
 
-- request names are paths (``GET /profile``, never ``/profile?token=...``), as for the sockets;
-  an explicit ``name=`` is kept, with any query string or credential in it redacted;
-- failure texts are redacted the way socket failures are (``redaction.py``): requests quotes the
-  full URL in its errors (``404 Client Error: Not Found for url: ...?token=...``), and the request
-  headers' credentials (``Authorization``, cookies) are secrets too;
+- request names are paths (``/profile``, never Locust's default ``/profile?token=...``), as for
+  the sockets; an explicit ``name=`` is kept, with any query string or credential in it redacted.
+  Locust also quotes the name in its HTTP errors (``404 Client Error: Not Found for url: <name>``);
+- failure texts and URLs are redacted the way socket failures are (``redaction.py``), with the
+  request headers' credentials (``Authorization``, cookies) as secrets too: a ``catch_response``
+  message or a connection error can quote them;
 - a CA bundle set on the session (``ca_certs``) wins over ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``,
   which requests otherwise lets replace the session's ``verify`` on every request.
 """
