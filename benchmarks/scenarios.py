@@ -33,7 +33,7 @@ from locust.contrib.socketio import SocketIOUser as ContribSocketIOUser
 from locust.env import Environment
 
 from locust_ws import SocketIOUser, WebSocketError, WebSocketSession, WebSocketUser, attach_metrics
-from locust_ws.limits import raise_open_files_limit
+from locust_ws.cluster.open_files import raise_open_files_limit
 
 MESSAGE = {"op": "echo", "text": "x" * 32}  # a 64-byte text frame once the id is added
 RAW_MESSAGE = json.dumps({**MESSAGE, "id": "0123456789abcdef-1"}, separators=(",", ":"))

@@ -6,10 +6,6 @@ Public API::
     from locust_ws import SocketIOUser, on
 """
 
-from . import autostart as _autostart  # noqa: F401 - registers the demo-server start-up listener
-from . import limits as _limits  # noqa: F401 - raises the open-files limit in every Locust process
-from .backoff import Backoff
-from .base import RealtimeUser
 from .errors import (
     AckTimeout,
     ActionRefused,
@@ -27,19 +23,21 @@ from .errors import (
     WaitTimeout,
     WebSocketError,
 )
-from .handshake_stats import peak_rate, recovery_time
-from .histograms import LatencyHistogram
-from .messages import wall_ms
-from .metrics import WebSocketMetrics
+from .metrics.collector import WebSocketMetrics
+from .metrics.histograms import LatencyHistogram
+from .metrics.thresholds import ThresholdError
+from .patterns.backoff import Backoff
+from .patterns.rotation import RoundRobin
+from .patterns.stages import Stages
+from .patterns.storm import peak_rate, recovery_time
 from .plugin import add_thresholds, attach_metrics
-from .response import CaughtReply, Reply
-from .rotation import RoundRobin
-from .session import WebSocketSession
-from .socketio_session import SocketIOSession
-from .socketio_user import SocketIOUser, on
-from .stages import Stages
-from .thresholds import ThresholdError
-from .user import WebSocketUser, on_message
+from .protocol.messages import wall_ms
+from .sessions.replies import CaughtReply, Reply
+from .sessions.socketio import SocketIOSession
+from .sessions.websocket import WebSocketSession
+from .users.realtime import RealtimeUser
+from .users.socketio import SocketIOUser, on
+from .users.websocket import WebSocketUser, on_message
 
 __all__ = [
     "AckTimeout",

@@ -12,12 +12,10 @@ import atexit
 import logging
 from typing import Any
 
-from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from .base import RealtimeUser
-from .demo import start_demo_process, stop_demo_process
+from .users.realtime import RealtimeUser
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +30,13 @@ def needs_demo_server(environment: Environment) -> bool:
     )
 
 
-@events.init.add_listener
-def _start_demo_server(environment: Environment, **_kwargs: Any) -> None:
+def start_demo_if_needed(environment: Environment) -> None:
+    """Start the demo server and point the run at it when ``needs_demo_server``. The demo package
+    (a gevent WSGI server and its routes) is imported only here, never by a run that has a host."""
     if not needs_demo_server(environment):
         return
+    from .demo.process import start_demo_process, stop_demo_process
+
     process, url = start_demo_process()
     environment.host = url
     for user_class in environment.user_classes:

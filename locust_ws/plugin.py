@@ -1,7 +1,10 @@
 """How locust-ws plugs its metrics into a Locust run.
 
-Importing ``locust_ws`` (any locustfile's ``from locust_ws import ...``) registers two listeners on
-Locust's global events: one adds the command-line options, the other attaches to every run
+Every Locust listener of locust-ws and every ``--ws-*`` option is here, so this module is the one
+place to read how the extension hooks in. Importing ``locust_ws`` (any locustfile's ``from
+locust_ws import ...``) registers two listeners on Locust's global events: one adds the options
+(one argument group), the other sets up every process of a run: the demo server when there is no
+host, the open-files limit, the master's user-index service, and
 
 - a ``WebSocketMetrics`` fed by ``request`` events; a worker ships it with every report
   (``report_to_master``) and the master merges the reports (``worker_report``);
@@ -27,11 +30,11 @@ from locust import events
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
-from .html_report import inject_section, render_section
-from .metrics import WebSocketMetrics
-from .option_types import exit_code, non_negative_number
-from .summary import format_console, format_csv, format_json, with_thresholds
-from .thresholds import (
+from .autostart import start_demo_if_needed
+from .cluster import open_files
+from .cluster.user_index import user_indexes
+from .metrics.collector import WebSocketMetrics
+from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
     Threshold,
     ThresholdError,
@@ -41,7 +44,10 @@ from .thresholds import (
     parse_threshold,
     parse_thresholds,
 )
-from .webui import install_tab
+from .options import exit_code, non_negative_number
+from .reports.html import inject_section, render_section
+from .reports.summary import format_console, format_csv, format_json, with_thresholds
+from .reports.webui import install_tab
 
 logger = logging.getLogger(__name__)
 console = logging.getLogger("locust.stats_logger")
@@ -124,9 +130,25 @@ def _threshold_argument(text: str) -> str:
     return text
 
 
+class _WebUiGroup:
+    """An argument group that takes ``LocustArgumentParser``'s web UI keywords: argparse's groups
+    refuse them, and an action without ``include_in_web_ui`` is left out of the start form."""
+
+    def __init__(self, group: Any) -> None:
+        self._group = group
+
+    def add_argument(self, *args: Any, include_in_web_ui: bool = False, **kwargs: Any) -> Any:
+        action = self._group.add_argument(*args, **kwargs)
+        action.include_in_web_ui = include_in_web_ui
+        action.is_secret = action.is_required = action.is_multiple = False
+        return action
+
+
 @events.init_command_line_parser.add_listener
 def _add_options(parser: Any, **_kwargs: Any) -> None:
-    group = parser.add_argument_group("locust-ws", "WebSocket metrics, reports and CI thresholds")
+    group = _WebUiGroup(
+        parser.add_argument_group("locust-ws", "WebSocket load: connects, metrics, reports, CI thresholds")
+    )
     group.add_argument(
         "--ws-threshold",
         action="append",
@@ -158,10 +180,32 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     group.add_argument(
         "--ws-json", metavar="FILE", help="Write the WebSocket summary as JSON to FILE at the end."
     )
+    group.add_argument(
+        "--ws-connect-rate",
+        type=non_negative_number,
+        default=0.0,
+        env_var="LOCUST_WS_CONNECT_RATE",
+        include_in_web_ui=True,
+        help="At most this many new WebSocket connections per second across the whole cluster, "
+        "split evenly across workers; applies to reconnects too (0 = no cap).",
+    )
+    group.add_argument(
+        "--ws-connect-jitter",
+        type=non_negative_number,
+        default=0.0,
+        env_var="LOCUST_WS_CONNECT_JITTER",
+        include_in_web_ui=True,
+        help="Each user waits a random 0..N seconds before its first connect (0 = off).",
+    )
 
 
 @events.init.add_listener
 def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> None:
+    start_demo_if_needed(environment)
+    open_files.install(environment)
+    if environment.runner is not None:
+        # The master answers index requests from its first worker on: listen before any spawn.
+        user_indexes(environment.runner)
     metrics = attach_metrics(environment)
     if isinstance(environment.runner, WorkerRunner):
         return

@@ -14,7 +14,7 @@ from locust.env import Environment
 from locust.rpc import Message
 
 from locust_ws import WebSocketUser
-from locust_ws.cluster import _ATTRIBUTE, MasterIndexes, WorkerIndexes
+from locust_ws.cluster.user_index import _ATTRIBUTE, MasterIndexes, WorkerIndexes
 
 
 class Bus:

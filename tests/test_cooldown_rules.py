@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from locust_ws.cooldown import Cooldowns
+from locust_ws.patterns.cooldown import Cooldowns
 
 
 def test_first_use_is_free_then_each_waits_a_full_cooldown():

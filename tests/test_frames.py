@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from locust_ws.frames import (
+from locust_ws.protocol.frames import (
     OPCODE_BINARY,
     OPCODE_CLOSE,
     OPCODE_PING,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from locust_ws import ConnectError, WebSocketSession
-from locust_ws.handshake import (
+from locust_ws.protocol.handshake import (
     HandshakeError,
     HandshakeResponse,
     accept_for,
@@ -16,7 +16,7 @@ from locust_ws.handshake import (
     parse_response,
     upgrade_request,
 )
-from locust_ws.wire import WireSocket, open_websocket
+from locust_ws.transport.wire import WireSocket, open_websocket
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 section 1.3
 

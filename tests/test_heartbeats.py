@@ -6,7 +6,7 @@ from __future__ import annotations
 import gevent
 
 from locust_ws import WebSocketSession
-from locust_ws.heartbeats import TimerHeap, scheduler
+from locust_ws.transport.heartbeats import TimerHeap, scheduler
 
 from .test_user import live_greenlets
 

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from locust_ws import LatencyHistogram
-from locust_ws.histograms import HIGHEST_US, format_ms, merged
+from locust_ws.metrics.histograms import HIGHEST_US, format_ms, merged
 
 
 def test_sub_millisecond_samples_keep_microsecond_precision():

@@ -1,6 +1,6 @@
 """IndexPool: the master's bookkeeping of cluster-wide user indexes. Pure, no sockets."""
 
-from locust_ws.indexes import IndexPool
+from locust_ws.cluster.indexes import IndexPool
 
 
 def test_indexes_are_handed_out_contiguously_from_zero():

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from locust_ws.limits import SPARE_FILES, open_files_warning, raise_open_files_limit
+from locust_ws.cluster.open_files import SPARE_FILES, open_files_warning, raise_open_files_limit
 
 
 def test_enough_files_means_no_warning():

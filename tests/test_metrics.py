@@ -7,7 +7,7 @@ import tracemalloc
 import pytest
 
 from locust_ws import ConnectError, ConnectionClosed, PongTimeout, WebSocketMetrics
-from locust_ws.metrics import OVERFLOW_NAME
+from locust_ws.metrics.collector import OVERFLOW_NAME
 
 
 class Clock:

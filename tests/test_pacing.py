@@ -6,7 +6,7 @@ import random
 import pytest
 
 from locust_ws import peak_rate, recovery_time
-from locust_ws.pacing import ConnectPacer
+from locust_ws.patterns.pacing import ConnectPacer
 
 
 def start_all(pacer: ConnectPacer, arrivals: list[float]) -> list[float]:

@@ -12,9 +12,9 @@ import pytest
 
 from locust_ws import WebSocketMetrics
 from locust_ws.demo import start_demo_process, stop_demo_process
-from locust_ws.html_report import render_section
-from locust_ws.summary import format_console
-from locust_ws.webui import tab_rows
+from locust_ws.reports.html import render_section
+from locust_ws.reports.summary import format_console
+from locust_ws.reports.webui import tab_rows
 
 from .conftest import fetch_json
 from .locust_cluster import locust_cluster

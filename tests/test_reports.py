@@ -8,10 +8,10 @@ import io
 import json
 
 from locust_ws import WebSocketMetrics
-from locust_ws.html_report import inject_section, render_section
-from locust_ws.summary import CSV_HEADER, format_console, format_csv, format_json, with_thresholds
-from locust_ws.thresholds import evaluate, parse_thresholds
-from locust_ws.webui import COLUMNS, tab_rows
+from locust_ws.metrics.thresholds import evaluate, parse_thresholds
+from locust_ws.reports.html import inject_section, render_section
+from locust_ws.reports.summary import CSV_HEADER, format_console, format_csv, format_json, with_thresholds
+from locust_ws.reports.webui import COLUMNS, tab_rows
 
 from .test_metrics import Clock, fire
 

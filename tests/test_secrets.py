@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from locust_ws.http_session import RealtimeHttpSession
+from locust_ws.users.http import RealtimeHttpSession
 
 from .faulty_server import EchoingRefusalServer, FaultyServer
 from .locust_cluster import free_port

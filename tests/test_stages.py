@@ -3,7 +3,7 @@
 import pytest
 
 from locust_ws import Stages
-from locust_ws.stages import parse_stages, stage_at
+from locust_ws.patterns.stages import parse_stages, stage_at
 
 from .test_locustfiles import run_locust
 

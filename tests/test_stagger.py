@@ -12,7 +12,7 @@ from locust.argument_parser import get_parser, ui_extra_args_dict
 from locust.env import Environment
 
 from locust_ws import peak_rate
-from locust_ws.stagger import connect_option
+from locust_ws.patterns.stagger import connect_option
 
 from .conftest import fetch_json
 from .locustfiles.herd import HerdUser

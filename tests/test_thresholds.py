@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from locust_ws import ConnectError, ThresholdError, WebSocketMetrics
-from locust_ws.thresholds import evaluate, format_results, parse_threshold, parse_thresholds
+from locust_ws.metrics.thresholds import evaluate, format_results, parse_threshold, parse_thresholds
 
 from .test_metrics import fire
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from locust_ws.timeline import MESSAGES_IN, MESSAGES_OUT, OPEN, Timeline
+from locust_ws.metrics.timeline import MESSAGES_IN, MESSAGES_OUT, OPEN, Timeline
 
 
 def test_rates_average_the_ten_seconds_that_ended_two_seconds_ago():

@@ -9,7 +9,7 @@ from locust import constant, task
 from locust.env import Environment
 
 from locust_ws import RoundRobin, WebSocketUser
-from locust_ws.cluster import user_indexes
+from locust_ws.cluster.user_index import user_indexes
 
 from .conftest import fetch_json
 

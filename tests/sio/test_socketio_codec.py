@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from socketio import packet as sio
 
-from locust_ws import socketio_packets as packets
+from locust_ws.protocol import socketio_packets as packets
 
 ENCODED = [
     '3/chat,7["a",1]',

@@ -20,8 +20,8 @@ from typing import Any
 from locust.clients import HttpSession, ResponseContextManager
 from locust.event import EventHook
 
-from .redaction import connection_secrets, redact, redact_error
-from .urls import display_path
+from ..protocol.urls import display_path
+from ..redaction import connection_secrets, redact, redact_error
 
 
 class RealtimeHttpSession(HttpSession):

@@ -25,14 +25,14 @@ import gevent
 from locust import User
 from locust.env import Environment
 
-from .backoff import Backoff
-from .cluster import user_indexes
-from .connection import DEFAULT_MAX_MESSAGE_SIZE
-from .cooldown import Cooldowns
-from .errors import WebSocketError
-from .http_session import RealtimeHttpSession
-from .stagger import ConnectGate
-from .urls import http_url
+from ..cluster.user_index import user_indexes
+from ..errors import WebSocketError
+from ..patterns.backoff import Backoff
+from ..patterns.cooldown import Cooldowns
+from ..patterns.stagger import ConnectGate
+from ..protocol.urls import http_url
+from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
+from .http import RealtimeHttpSession
 
 logger = logging.getLogger(__name__)
 

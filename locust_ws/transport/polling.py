@@ -22,8 +22,8 @@ import websocket
 from engineio import packet as eio
 from gevent.lock import Semaphore
 
-from .errors import ConnectError, ConnectTimeout, HandshakeRejected
-from .frames import OPCODE_BINARY, OPCODE_CLOSE, OPCODE_TEXT, Frame, close_payload
+from ..errors import ConnectError, ConnectTimeout, HandshakeRejected
+from ..protocol.frames import OPCODE_BINARY, OPCODE_CLOSE, OPCODE_TEXT, Frame, close_payload
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}

@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from locust.env import Environment
 
-from .base import RealtimeUser, mark, subclass_attributes_marked
-from .messages import CorrelationKey
-from .session import WebSocketSession
+from ..protocol.messages import CorrelationKey
+from ..sessions.websocket import WebSocketSession
+from .realtime import RealtimeUser, mark, subclass_attributes_marked
 
 _HANDLER_MARK = "_locust_ws_on_message"
 

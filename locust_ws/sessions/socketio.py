@@ -28,9 +28,7 @@ from gevent.queue import Queue
 from locust.event import EventHook
 from socketio import packet as sio
 
-from . import socketio_packets as packets
-from .connection import WebSocketConnection
-from .errors import (
+from ..errors import (
     AckTimeout,
     ActionRefused,
     ConnectError,
@@ -40,11 +38,13 @@ from .errors import (
     HeartbeatMissed,
     NamespaceRefused,
 )
-from .messages import stamp_for_fanout
-from .polling import PollingTransport
-from .redaction import payload_secrets
-from .response import Reply
-from .wire import Transport
+from ..protocol import socketio_packets as packets
+from ..protocol.messages import stamp_for_fanout
+from ..redaction import payload_secrets
+from ..transport.polling import PollingTransport
+from ..transport.wire import Transport
+from .connection import WebSocketConnection
+from .replies import Reply
 
 logger = logging.getLogger(__name__)
 

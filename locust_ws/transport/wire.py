@@ -25,8 +25,8 @@ import websocket
 from gevent.lock import Semaphore
 from websocket._url import get_proxy_info, parse_url
 
-from . import handshake
-from .frames import (
+from ..protocol import handshake
+from ..protocol.frames import (
     OPCODE_CLOSE,
     OPCODE_PING,
     OPCODE_PONG,

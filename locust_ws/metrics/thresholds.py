@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from .collector import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
 from .histograms import LatencyHistogram, format_ms
-from .metrics import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
 
 DEFAULT_EXIT_CODE = 3
 """Process exit code when a threshold fails (Locust itself exits 1 on failures, 2 on crashes)."""

@@ -20,42 +20,18 @@ import math
 import random
 import time
 import weakref
-from typing import Any
 
 import gevent
 from gevent.lock import Semaphore
-from locust import events
 from locust.env import Environment
 
-from .cluster import user_indexes
-from .option_types import non_negative_number
+from ..cluster.user_index import user_indexes
 from .pacing import ConnectPacer
 
 logger = logging.getLogger(__name__)
 
 _pacers: weakref.WeakKeyDictionary[Environment, tuple[ConnectPacer, Semaphore]] = weakref.WeakKeyDictionary()
 _reported_bad_values: set[tuple[str, str]] = set()
-
-
-@events.init_command_line_parser.add_listener
-def _add_options(parser: Any, **_kwargs: Any) -> None:
-    parser.add_argument(
-        "--ws-connect-rate",
-        type=non_negative_number,
-        default=0.0,
-        env_var="LOCUST_WS_CONNECT_RATE",
-        include_in_web_ui=True,
-        help="locust-ws: at most this many new WebSocket connections per second across the whole "
-        "cluster, split evenly across workers; applies to reconnects too (0 = no cap)",
-    )
-    parser.add_argument(
-        "--ws-connect-jitter",
-        type=non_negative_number,
-        default=0.0,
-        env_var="LOCUST_WS_CONNECT_JITTER",
-        include_in_web_ui=True,
-        help="locust-ws: each user waits a random 0..N seconds before its first connect (0 = off)",
-    )
 
 
 def connect_option(environment: Environment, name: str) -> float:

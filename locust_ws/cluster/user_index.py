@@ -23,8 +23,6 @@ import uuid
 from typing import Any
 
 from gevent.event import AsyncResult
-from locust import events
-from locust.env import Environment
 from locust.exception import RPCError
 from locust.rpc import Message
 from locust.runners import MasterRunner, Runner, WorkerRunner
@@ -130,10 +128,3 @@ def user_indexes(runner: Runner | None) -> UserIndexes:
 
 
 _PROCESS_INDEXES = UserIndexes()  # users run without a runner (a bare Environment)
-
-
-@events.init.add_listener
-def _register_index_messages(environment: Environment, **_kwargs: Any) -> None:
-    # The master answers requests from its first worker on, so it must listen before any spawn.
-    if environment.runner is not None:
-        user_indexes(environment.runner)

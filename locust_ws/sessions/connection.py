@@ -25,9 +25,7 @@ from gevent.event import AsyncResult
 from gevent.hub import Waiter, get_hub
 from locust.event import EventHook
 
-from . import heartbeats
-from .backoff import Backoff
-from .errors import (
+from ..errors import (
     CloseTimeout,
     ConnectError,
     ConnectionClosed,
@@ -38,13 +36,22 @@ from .errors import (
     ReplyTimeout,
     WaitTimeout,
 )
-from .frames import OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG, ProtocolViolation, parse_close
-from .messages import ExpiredIds, stamped_latencies
-from .redaction import connection_secrets
-from .reporting import Reporter
-from .response import CaughtReply, Reply
-from .urls import display_path, ws_url
-from .wire import Transport, open_websocket
+from ..patterns.backoff import Backoff
+from ..protocol.frames import (
+    OPCODE_BINARY,
+    OPCODE_CLOSE,
+    OPCODE_PING,
+    OPCODE_PONG,
+    ProtocolViolation,
+    parse_close,
+)
+from ..protocol.messages import ExpiredIds, stamped_latencies
+from ..protocol.urls import display_path, ws_url
+from ..redaction import connection_secrets
+from ..transport import heartbeats
+from ..transport.wire import Transport, open_websocket
+from .replies import CaughtReply, Reply
+from .reporter import Reporter
 
 Predicate = Callable[[Any], bool]
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from .histograms import format_ms
-from .html_report import inject_section, render_section
-from .metrics import PERCENTILE_KEYS, SCALAR_METRICS
+from ..metrics.collector import PERCENTILE_KEYS, SCALAR_METRICS
+from ..metrics.histograms import format_ms
+from ..metrics.thresholds import format_value
+from .html import inject_section, render_section
 from .summary import format_csv, worker_label
-from .thresholds import format_value
 
 TAB_KEY = "websockets"
 _LATENCY_COLUMNS = tuple(

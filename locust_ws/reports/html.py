@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .charts import line_chart
-from .histograms import format_ms
-from .metrics import SCALAR_METRICS
+from ..metrics.collector import SCALAR_METRICS
+from ..metrics.histograms import format_ms
+from ..metrics.thresholds import format_value
 from .summary import LATENCY_KEYS, worker_label
-from .thresholds import format_value
+from .svg import line_chart
 
 SECTION_ID = "locust-ws"
 _STYLE = (

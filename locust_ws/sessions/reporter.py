@@ -15,7 +15,7 @@ from typing import Any
 from locust import User
 from locust.event import EventHook
 
-from .redaction import redact_error
+from ..redaction import redact_error
 
 
 class Reporter:

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from locust.env import Environment
 
-from .base import RealtimeUser, mark, subclass_attributes_marked
-from .socketio_session import SocketIOSession
+from ..sessions.socketio import SocketIOSession
+from .realtime import RealtimeUser, mark, subclass_attributes_marked
 
 _HANDLER_MARK = "_locust_ws_socketio_events"
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from locust.event import EventHook
 
+from ..errors import ConnectionClosed, HandlerError
+from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
 from .connection import Predicate, WebSocketConnection
-from .errors import ConnectionClosed, HandlerError
-from .messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
-from .response import Reply
+from .replies import Reply
 
 MessageHandler = Callable[[Any], None]
 

@@ -16,7 +16,6 @@ import math
 import resource
 from typing import Any
 
-from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -70,8 +69,8 @@ def planned_users(environment: Environment) -> int:
     return max(num_users, target)
 
 
-@events.init.add_listener
-def _on_init(environment: Environment, **_kwargs: Any) -> None:
+def install(environment: Environment) -> None:
+    """Raise this process's limit and warn at start-up when it is short of the users planned."""
     raise_open_files_limit()
 
     def on_test_start(**_kwargs: Any) -> None:

@@ -11,9 +11,9 @@ import io
 import json
 from typing import Any
 
-from .histograms import format_ms
-from .metrics import PERCENTILE_KEYS, SCALAR_METRICS
-from .thresholds import ThresholdResult, format_value
+from ..metrics.collector import PERCENTILE_KEYS, SCALAR_METRICS
+from ..metrics.histograms import format_ms
+from ..metrics.thresholds import ThresholdResult, format_value
 
 LATENCY_KEYS = ("min_ms", "avg_ms", *PERCENTILE_KEYS, "max_ms")
 _TABLE_LATENCY_KEYS = (*PERCENTILE_KEYS, "max_ms", "avg_ms")
