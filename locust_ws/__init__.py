@@ -4,40 +4,88 @@ Public API::
 
     from locust_ws import WebSocketUser, on_message
     from locust_ws import SocketIOUser, on
+
+Names are loaded on first use (PEP 562), so importing a pure module such as
+``locust_ws.protocol.frames`` does not import Locust, gevent or the demo server. The first public
+name a locustfile imports also registers the Locust plugin (``plugin.py``: options and listeners).
 """
 
-from .errors import (
-    AckTimeout,
-    ActionRefused,
-    CloseTimeout,
-    ConnectError,
-    ConnectionClosed,
-    ConnectTimeout,
-    HandlerError,
-    HandshakeRejected,
-    HeartbeatMissed,
-    NamespaceRefused,
-    NotConnected,
-    PongTimeout,
-    ReplyTimeout,
-    WaitTimeout,
-    WebSocketError,
-)
-from .metrics.collector import WebSocketMetrics
-from .metrics.histograms import LatencyHistogram
-from .metrics.thresholds import ThresholdError
-from .patterns.backoff import Backoff
-from .patterns.rotation import RoundRobin
-from .patterns.stages import Stages
-from .patterns.storm import peak_rate, recovery_time
-from .plugin import add_thresholds, attach_metrics
-from .protocol.messages import wall_ms
-from .sessions.replies import CaughtReply, Reply
-from .sessions.socketio import SocketIOSession
-from .sessions.websocket import WebSocketSession
-from .users.realtime import RealtimeUser
-from .users.socketio import SocketIOUser, on
-from .users.websocket import WebSocketUser, on_message
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import (
+        AckTimeout,
+        ActionRefused,
+        CloseTimeout,
+        ConnectError,
+        ConnectionClosed,
+        ConnectTimeout,
+        HandlerError,
+        HandshakeRejected,
+        HeartbeatMissed,
+        NamespaceRefused,
+        NotConnected,
+        PongTimeout,
+        ReplyTimeout,
+        WaitTimeout,
+        WebSocketError,
+    )
+    from .metrics.collector import WebSocketMetrics
+    from .metrics.histograms import LatencyHistogram
+    from .metrics.thresholds import ThresholdError
+    from .patterns.backoff import Backoff
+    from .patterns.rotation import RoundRobin
+    from .patterns.stages import Stages
+    from .patterns.storm import peak_rate, recovery_time
+    from .plugin import add_thresholds, attach_metrics
+    from .protocol.messages import wall_ms
+    from .sessions.replies import CaughtReply, Reply
+    from .sessions.socketio import SocketIOSession
+    from .sessions.websocket import WebSocketSession
+    from .users.realtime import RealtimeUser
+    from .users.socketio import SocketIOUser, on
+    from .users.websocket import WebSocketUser, on_message
+
+_EXPORTS = {
+    "AckTimeout": ".errors",
+    "ActionRefused": ".errors",
+    "Backoff": ".patterns.backoff",
+    "CaughtReply": ".sessions.replies",
+    "CloseTimeout": ".errors",
+    "ConnectError": ".errors",
+    "ConnectTimeout": ".errors",
+    "ConnectionClosed": ".errors",
+    "HandlerError": ".errors",
+    "HandshakeRejected": ".errors",
+    "HeartbeatMissed": ".errors",
+    "LatencyHistogram": ".metrics.histograms",
+    "NamespaceRefused": ".errors",
+    "NotConnected": ".errors",
+    "PongTimeout": ".errors",
+    "RealtimeUser": ".users.realtime",
+    "Reply": ".sessions.replies",
+    "ReplyTimeout": ".errors",
+    "RoundRobin": ".patterns.rotation",
+    "SocketIOSession": ".sessions.socketio",
+    "SocketIOUser": ".users.socketio",
+    "Stages": ".patterns.stages",
+    "ThresholdError": ".metrics.thresholds",
+    "WaitTimeout": ".errors",
+    "WebSocketError": ".errors",
+    "WebSocketMetrics": ".metrics.collector",
+    "WebSocketSession": ".sessions.websocket",
+    "WebSocketUser": ".users.websocket",
+    "add_thresholds": ".plugin",
+    "attach_metrics": ".plugin",
+    "on": ".users.socketio",
+    "on_message": ".users.websocket",
+    "peak_rate": ".patterns.storm",
+    "recovery_time": ".patterns.storm",
+    "wall_ms": ".protocol.messages",
+}
 
 __all__ = [
     "AckTimeout",
@@ -76,3 +124,17 @@ __all__ = [
     "recovery_time",
     "wall_ms",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'locust_ws' has no attribute {name!r}")
+    importlib.import_module(".plugin", __name__)  # registers the options and listeners, once
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -27,9 +27,11 @@ class HandshakeRejected(ConnectError):
 class ConnectTimeout(ConnectError):
     """No completed handshake within the connect timeout."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, phase: str = "") -> None:
         self.timeout = timeout
-        super().__init__(f"handshake timed out after {timeout:g} s")
+        self.phase = phase
+        """What had not arrived when the deadline passed (e.g. "no HTTP response")."""
+        super().__init__(f"handshake timed out after {timeout:g} s" + (f" ({phase})" if phase else ""))
 
 
 class ConnectionClosed(WebSocketError, RescheduleTask):

@@ -204,7 +204,7 @@ def test_every_option_the_chart_passes_is_a_real_locust_option():
     loaded: an option the chart invents (or one renamed in the code) fails here, not in a cluster."""
     documents = render("-f", str(CHART / "ci" / "headless-values.yaml"))
     script = (
-        "import sys, locust_ws; from locust.argument_parser import parse_options; "
+        "import sys; import locust_ws.plugin; from locust.argument_parser import parse_options; "
         "parse_options(sys.argv[1:]); print('parsed')"
     )
     master_args = container(find(documents, "Job", "t-locust-ws-master"))["args"]

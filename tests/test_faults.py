@@ -33,10 +33,10 @@ def wait_until_closed(session: WebSocketSession) -> None:
     ("path", "code", "detail"),
     [
         ("/invalid-utf8", 1007, "invalid UTF-8 in a text message"),
-        ("/reserved-opcode", 1002, "Invalid opcode 3"),
+        ("/reserved-opcode", 1002, "reserved opcode 3"),
         ("/masked-frame", 1002, "the server sent a masked frame"),
-        ("/rsv-bits", 1002, "rsv is not implemented"),
-        ("/bad-close-code", 1002, "Invalid close opcode 999"),
+        ("/rsv-bits", 1002, "reserved bits"),
+        ("/bad-close-code", 1002, "invalid close code 999"),
     ],
 )
 def test_protocol_fault_is_a_failure_naming_the_close_code_we_sent(

@@ -42,7 +42,7 @@ def test_a_locust_run_planning_more_users_than_files_warns_at_start(tmp_path: Pa
     locustfile = tmp_path / "idle.py"
     locustfile.write_text(
         "from locust import User, constant, task\n"
-        "import locust_ws  # noqa: F401\n\n\n"
+        "from locust_ws import add_thresholds  # noqa: F401 - the plugin, as any locust_ws import\n\n\n"
         "class Idle(User):\n"
         "    wait_time = constant(1)\n\n"
         "    @task\n"

@@ -102,7 +102,9 @@ def test_the_user_class_connect_timeout_bounds_a_handshake_nobody_answers(silent
     for name in ("connect /echo", "connect /"):
         attempts = log.named(name)
         assert len(attempts) >= 2, name  # on_start, then the background reconnects
-        assert {str(event.exception) for event in attempts} == {"handshake timed out after 0.3 s"}
+        assert {str(event.exception) for event in attempts} == {
+            "handshake timed out after 0.3 s (no HTTP response)"
+        }
         assert all(250 < event.response_time < 2500 for event in attempts)
     assert "Traceback" not in caplog.text
 

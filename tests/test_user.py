@@ -94,8 +94,8 @@ def test_failed_on_start_is_a_failure_entry_without_traceback_or_leak(demo_url, 
     # on_start failed for each user, then the background reconnects tried again (first wait < 0.5 s)
     assert len(connects) >= 10
     assert all("HTTP 503" in str(event.exception) for event in connects)
-    # tasks ran and failed fast instead of sending into nothing
-    assert log.named("echo")
+    # tasks waited for the reconnect instead of sending into nothing or failing in a loop
+    assert len(log.named("echo")) <= 5
     assert all(str(event.exception) == "not connected (reconnecting)" for event in log.named("echo"))
     assert "Traceback" not in caplog.text
     gevent.sleep(0.2)

@@ -5,7 +5,9 @@ complete messages and control frames, enforcing the rules a client must (section
 frames, no RSV bits without a negotiated extension, no reserved opcodes, control frames short and
 unfragmented, continuation frames only inside a fragmented message, valid close codes, UTF-8 text
 (unless the caller opts out) and the message size limit, checked on each frame header before its
-payload is buffered. ``encode_frame`` builds a client frame with a fresh masking key.
+payload is buffered. Text is validated as it arrives, across fragments and inside a frame that is
+still incomplete, so invalid UTF-8 fails the connection (1007) at the first bad byte rather than
+after the whole message is buffered. ``encode_frame`` builds a client frame with a masking key.
 
 This is the hot path of every session: one ``feed`` per ``recv`` can deliver several frames, and
 a small unfragmented frame costs a few comparisons and one slice.
@@ -13,23 +15,26 @@ a small unfragmented frame costs a few comparisons and one slice.
 
 from __future__ import annotations
 
+import codecs
 import os
 import struct
 
-from websocket import ABNF, WebSocketProtocolException
+from .codes import Opcode, is_valid_close_code
 
-OPCODE_CONT = ABNF.OPCODE_CONT
-OPCODE_TEXT = ABNF.OPCODE_TEXT
-OPCODE_BINARY = ABNF.OPCODE_BINARY
-OPCODE_CLOSE = ABNF.OPCODE_CLOSE
-OPCODE_PING = ABNF.OPCODE_PING
-OPCODE_PONG = ABNF.OPCODE_PONG
+# Plain ints for the hot path (an enum member's attribute lookup costs more than a global).
+OPCODE_CONT = int(Opcode.CONT)
+OPCODE_TEXT = int(Opcode.TEXT)
+OPCODE_BINARY = int(Opcode.BINARY)
+OPCODE_CLOSE = int(Opcode.CLOSE)
+OPCODE_PING = int(Opcode.PING)
+OPCODE_PONG = int(Opcode.PONG)
 
 Frame = tuple[int, bytes]
 """``(opcode, payload)``: a complete data message (text or binary, reassembled from its fragments)
 or one control frame (close, ping, pong)."""
 
-_KNOWN_OPCODES = frozenset(ABNF.OPCODES)
+_KNOWN_OPCODES = frozenset(Opcode)
+_Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 _MAX_CONTROL_PAYLOAD = 125
 _U16 = struct.Struct("!H")
 _U64 = struct.Struct("!Q")
@@ -52,11 +57,13 @@ class FrameParser:
 
     __slots__ = (
         "_buffered",
+        "_checked",
         "_chunks",
         "_fragment_opcode",
-        "_fragment_size",
         "_fragments",
         "_needed",
+        "_text",
+        "_utf8",
         "error",
         "max_message_size",
         "validate_utf8",
@@ -71,9 +78,11 @@ class FrameParser:
         self._chunks: list[bytes] = []  # received bytes not parsed yet
         self._buffered = 0
         self._needed = 0  # bytes the incomplete frame at the head of _chunks needs in all
-        self._fragments: list[bytes] | None = None  # the message being reassembled
+        self._fragments: bytearray | None = None  # the message being reassembled
         self._fragment_opcode = 0
-        self._fragment_size = 0
+        self._utf8: codecs.IncrementalDecoder | None = None  # validates a text message in pieces
+        self._text = False  # the incomplete frame at the head of _chunks carries text to validate
+        self._checked = 0  # bytes of that frame's payload validated so far
 
     @property
     def wanted(self) -> int:
@@ -89,6 +98,12 @@ class FrameParser:
             self._chunks.append(data)
             self._buffered += len(data)
             if self._buffered < self._needed:
+                if self._text:  # all of data is payload of the incomplete text frame
+                    try:
+                        self._check_text(data, final=False)
+                    except ProtocolViolation as violation:
+                        return self._fail(violation, [])
+                    self._checked += len(data)
                 return []
             data = b"".join(self._chunks)
             self._chunks = []
@@ -96,9 +111,7 @@ class FrameParser:
         try:
             end = self._parse(data, frames)
         except ProtocolViolation as violation:
-            self.error = violation
-            self._chunks, self._buffered, self._needed = [], 0, 0
-            return frames
+            return self._fail(violation, frames)
         if end < len(data):
             rest = data[end:]
             self._chunks = [rest]
@@ -106,6 +119,24 @@ class FrameParser:
         else:
             self._buffered = self._needed = 0
         return frames
+
+    def _fail(self, violation: ProtocolViolation, frames: list[Frame]) -> list[Frame]:
+        self.error = violation
+        self._chunks, self._buffered, self._needed = [], 0, 0
+        self._fragments = self._utf8 = None
+        return frames
+
+    def _check_text(self, piece: bytes, final: bool) -> None:
+        """Validate the next piece of the text message being received (RFC 6455 8.1: a client
+        fails the connection as soon as the text is not valid UTF-8)."""
+        if self._utf8 is None:
+            self._utf8 = _Utf8Decoder()
+        try:
+            self._utf8.decode(piece, final)
+        except UnicodeDecodeError as error:
+            raise ProtocolViolation(1007, f"invalid UTF-8 in a text message ({error.reason})") from None
+        if final:
+            self._utf8 = None
 
     def _parse(self, data: bytes, frames: list[Frame]) -> int:
         """Parse complete frames from ``data`` into ``frames``; return where the unparsed rest
@@ -131,30 +162,38 @@ class FrameParser:
             opcode = first & 0x0F
             self._check_header(first, opcode, length)
             end = start + length
+            text = self.validate_utf8 and (
+                opcode == OPCODE_TEXT or (opcode == OPCODE_CONT and self._fragment_opcode == OPCODE_TEXT)
+            )
             if end > size:
                 self._needed = end - position
+                if text:  # validate what arrived of the payload; the rest as it comes
+                    self._text = True
+                    self._check_text(data[start + self._checked : size], final=False)
+                    self._checked = size - start
                 break
             payload = data[start:end]
             position = end
+            fin = first & 0x80
+            if text:
+                if self._checked or not fin or opcode == OPCODE_CONT:
+                    self._check_text(payload[self._checked :] if self._checked else payload, final=bool(fin))
+                else:  # the common case: one whole text frame
+                    _check_utf8(payload)
+                self._text, self._checked = False, 0
             if opcode in (OPCODE_TEXT, OPCODE_BINARY):
-                if first & 0x80:
-                    if opcode == OPCODE_TEXT and self.validate_utf8:
-                        _check_utf8(payload)
+                if fin:
                     frames.append((opcode, payload))
                 else:
-                    self._fragments = [payload]
+                    self._fragments = bytearray(payload)
                     self._fragment_opcode = opcode
-                    self._fragment_size = length
             elif opcode == OPCODE_CONT:
                 assert self._fragments is not None  # _check_header refuses a stray continuation
-                self._fragments.append(payload)
-                self._fragment_size += length
-                if first & 0x80:
-                    message = b"".join(self._fragments)
+                self._fragments += payload
+                if fin:
+                    frames.append((self._fragment_opcode, bytes(self._fragments)))
                     self._fragments = None
-                    if self._fragment_opcode == OPCODE_TEXT and self.validate_utf8:
-                        _check_utf8(message)
-                    frames.append((self._fragment_opcode, message))
+                    self._fragment_opcode = 0
             else:
                 if opcode == OPCODE_CLOSE:
                     _check_close(payload, self.validate_utf8)
@@ -165,8 +204,10 @@ class FrameParser:
 
     def _check_header(self, first: int, opcode: int, length: int) -> None:
         """Everything a frame header alone can break, checked before its payload is buffered."""
-        if first & 0x70 or opcode not in _KNOWN_OPCODES:
-            _raise_invalid_frame(first, opcode)
+        if first & 0x70:
+            raise ProtocolViolation(1002, "reserved bits (RSV1-3) set without a negotiated extension")
+        if opcode not in _KNOWN_OPCODES:
+            raise ProtocolViolation(1002, f"reserved opcode {opcode}")
         if opcode >= OPCODE_CLOSE:
             if not first & 0x80 or length > _MAX_CONTROL_PAYLOAD:
                 raise ProtocolViolation(
@@ -176,7 +217,7 @@ class FrameParser:
         if opcode == OPCODE_CONT:
             if self._fragments is None:
                 raise ProtocolViolation(1002, "continuation frame without a message to continue")
-            size = self._fragment_size + length
+            size = len(self._fragments) + length
         elif self._fragments is not None:
             raise ProtocolViolation(1002, "new data frame inside a fragmented message")
         else:
@@ -185,16 +226,6 @@ class FrameParser:
             raise ProtocolViolation(
                 1009, f"a message of {size} bytes exceeds max_message_size {self.max_message_size}"
             )
-
-
-def _raise_invalid_frame(first: int, opcode: int) -> None:
-    """RSV bits or a reserved opcode, worded as websocket-client words them."""
-    frame = ABNF(first >> 7, (first >> 6) & 1, (first >> 5) & 1, (first >> 4) & 1, opcode, 0, b"")
-    try:
-        frame.validate(skip_utf8_validation=True)
-    except WebSocketProtocolException as error:
-        raise ProtocolViolation(1002, str(error)) from None
-    raise AssertionError("unreachable: the frame header was invalid")  # pragma: no cover
 
 
 def _check_utf8(payload: bytes) -> None:
@@ -206,11 +237,18 @@ def _check_utf8(payload: bytes) -> None:
 
 def _check_close(payload: bytes, validate_utf8: bool) -> None:
     """A close frame's body: empty, or a valid code and a UTF-8 reason (RFC 6455 5.5.1, 7.4)."""
-    frame = ABNF(1, 0, 0, 0, OPCODE_CLOSE, 0, payload)
-    try:
-        frame.validate(skip_utf8_validation=not validate_utf8)
-    except WebSocketProtocolException as error:
-        raise ProtocolViolation(1002, str(error)) from None
+    if not payload:
+        return
+    if len(payload) == 1:
+        raise ProtocolViolation(1002, "invalid close frame: a 1-byte body")
+    (code,) = _U16.unpack_from(payload)
+    if not is_valid_close_code(code):
+        raise ProtocolViolation(1002, f"invalid close code {code}")
+    if validate_utf8:
+        try:
+            payload[2:].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolViolation(1007, "invalid close frame: the reason is not UTF-8") from None
 
 
 class MaskKeys:

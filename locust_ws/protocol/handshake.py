@@ -108,12 +108,12 @@ def parse_response(head: bytes) -> HandshakeResponse:
     lines = head.decode("iso-8859-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise HandshakeError(f"not an HTTP response: {lines[0][:80]!r}")
+        raise HandshakeError("not an HTTP response")  # never the bytes: each would be its own row
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, colon, value = line.partition(":")
         if not colon:
-            raise HandshakeError(f"malformed response header line {line[:80]!r}")
+            raise HandshakeError("malformed HTTP response header")
         name, value = name.strip().lower(), value.strip()
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return HandshakeResponse(int(parts[1]), parts[2] if len(parts) > 2 else "", headers)

@@ -13,10 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from websocket import ABNF
-
-OPCODE_TEXT = ABNF.OPCODE_TEXT
-OPCODE_BINARY = ABNF.OPCODE_BINARY
+from .frames import OPCODE_BINARY, OPCODE_TEXT
 
 CorrelationKey = str | Callable[[Any], Hashable | None]
 

@@ -20,12 +20,9 @@ from typing import Any
 
 from engineio import packet as eio
 from socketio import packet as sio
-from websocket import ABNF
 
+from .frames import OPCODE_BINARY, OPCODE_TEXT
 from .messages import compact_json
-
-OPCODE_TEXT = ABNF.OPCODE_TEXT
-OPCODE_BINARY = ABNF.OPCODE_BINARY
 
 ENGINE_OPEN = ord("0")
 ENGINE_CLOSE = ord("1")

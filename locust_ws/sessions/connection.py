@@ -15,7 +15,7 @@ import contextlib
 import functools
 import socket
 import uuid
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -37,27 +37,22 @@ from ..errors import (
     WaitTimeout,
 )
 from ..patterns.backoff import Backoff
-from ..protocol.frames import (
-    OPCODE_BINARY,
-    OPCODE_CLOSE,
-    OPCODE_PING,
-    OPCODE_PONG,
-    ProtocolViolation,
-    parse_close,
-)
+from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
+from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
 from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
-from ..transport.wire import Transport, open_websocket
+from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
 Predicate = Callable[[Any], bool]
 
-_NORMAL_CLOSE_CODES = (1000, 1001)
-_NO_STATUS = 1005
-_ABNORMAL = 1006
+_ABNORMAL = CloseCode.ABNORMAL
+NOT_CONNECTED_PAUSE_S = 1.0
+"""Seconds a call on a connection that is down for good (no reconnect coming) waits before it
+fails: with ``wait_time = constant(0)`` a dead server would otherwise cost a core in failures."""
 _LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
 
 
@@ -118,6 +113,7 @@ class WebSocketConnection:
         sslopt: Mapping[str, Any] | None = None,
         skip_utf8_validation: bool = False,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        reconnect_close_codes: Collection[int] = RECONNECT_CLOSE_CODES,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -125,7 +121,9 @@ class WebSocketConnection:
         ``*_key`` arguments name the fan-out / push stamps; ``backoff`` (``None``: never) reopens
         lost connections; ``connect_gate`` runs before every handshake; ``sslopt`` goes to
         websocket-client for ``wss://``; an inbound message larger than ``max_message_size`` bytes
-        (0: no limit) is refused with close code 1009 before its payload is read."""
+        (0: no limit) is refused with close code 1009 before its payload is read. A connection
+        that ends with a code in ``reconnect_close_codes`` (1006 when it was lost) is reopened; one
+        the server closed with another code (1000, 1008, 4001 ...) stays closed."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -144,6 +142,7 @@ class WebSocketConnection:
         self.sslopt = dict(sslopt or {})
         self.skip_utf8_validation = skip_utf8_validation
         self.max_message_size = max_message_size
+        self.reconnect_close_codes = frozenset(reconnect_close_codes)
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -161,6 +160,7 @@ class WebSocketConnection:
         self._reader: gevent.Greenlet | None = None
         self._heartbeat: heartbeats.HeartbeatTimer | None = None
         self._next_ping = 0.0
+        self._awaiting_pong: bytes | None = None  # the heartbeat ping that has had no pong yet
         self._ping_sequence = 0
         self._opening = False  # between the WebSocket handshake and the end of _on_open
         self._fresh_connection_state()
@@ -174,11 +174,8 @@ class WebSocketConnection:
         self.close_code: int | None = None
         """The close code of the last connection: the server's, or 1006 when it was lost."""
         self.close_reason = ""
-        self._closing = False
-        self._server_close: tuple[int, str] | None = None
-        self._lost_reason: str | None = None
-        self._violation: ProtocolViolation | None = None  # what made us close with 1002/1007/1009
-        self._pong: tuple[bytes, float] | None = None  # the ping waiting for its pong, sent at
+        self._closing = False  # our close(): its row is close()'s, and no reconnect follows
+        self._awaiting_pong = None
 
     @property
     def connected(self) -> bool:
@@ -241,7 +238,6 @@ class WebSocketConnection:
             self._report_connect((perf_counter() - start) * 1000.0, failure)
             raise failure from None
         handshake_ms = (perf_counter() - start) * 1000.0
-        ws.settimeout(None)
         self._ws = ws
         self._fresh_connection_state()
         self._opening = True
@@ -334,14 +330,18 @@ class WebSocketConnection:
         start = perf_counter()
         error: Exception | None = None
         try:
-            with contextlib.suppress(OSError, websocket.WebSocketException):
+            # Bounded: a server that stopped reading must not hold the close forever.
+            with (
+                contextlib.suppress(OSError, websocket.WebSocketException),
+                gevent.Timeout(self.close_timeout, False),
+            ):
                 ws.send_close(code, reason)
-            reader.join(timeout=self.close_timeout)
+            reader.join(timeout=max(self.close_timeout - (perf_counter() - start), 0.0))
             if not reader.dead:
                 error = CloseTimeout(self.close_timeout)
                 ws.shutdown()
                 reader.join(timeout=1.0)
-            elif self._server_close is None:
+            elif ws.closed is None or ws.closed.initiator is Initiator.LOST:
                 error = ConnectionClosed(_ABNORMAL, message="connection closed without a close frame")
         finally:
             # Also when this greenlet is killed while waiting (a forced stop): every connection
@@ -355,25 +355,26 @@ class WebSocketConnection:
         self,
         reply: Reply,
         key: Hashable,
-        send: Callable[[], tuple[int, float]],
+        send: Callable[[float], tuple[int, float]],
         timeout: float | None,
         catch_response: bool,
         timeout_error: Callable[[float], Exception] = ReplyTimeout,
     ) -> Reply:
-        """Call ``send()`` (which returns the bytes sent and the ms spent sending) and wait for the
-        reader to resolve ``key`` in ``_pending`` with ``(data, received_at, length)``. The round
-        trip is reported under ``reply.name``, with ``sent_bytes`` (``None`` when nothing left) and
-        ``send_ms`` in its context; no answer within ``timeout`` seconds (default
-        ``reply_timeout``) is a ``timeout_error`` failure, and an answer after that is counted in
-        ``late_replies``."""
+        """Call ``send(timeout)`` (which returns the bytes sent and the ms spent sending, and raises
+        ``SendTimeout`` past its deadline) and wait for the reader to resolve ``key`` in
+        ``_pending`` with ``(data, received_at, length)``. The round trip is reported under
+        ``reply.name``, with ``sent_bytes`` (``None`` when nothing left) and ``send_ms`` in its
+        context. ``timeout`` seconds (default ``reply_timeout``) is the whole budget, the send
+        included: no answer within it is a ``timeout_error`` failure, and an answer after that is
+        counted in ``late_replies``."""
         timeout = self.reply_timeout if timeout is None else timeout
         slot = _ReplySlot()
         self._pending[key] = slot
         context: dict[str, Any] = {"sent_bytes": None}
         start = perf_counter()
         try:
-            context["sent_bytes"], context["send_ms"] = send()
-            answer = slot.get(timeout)
+            context["sent_bytes"], context["send_ms"] = send(timeout)
+            answer = slot.get(max(timeout - (perf_counter() - start), 0.0))
             if answer is _EXPIRED:
                 self._expired.add(key, reply.name)
                 reply.error = timeout_error(timeout)
@@ -381,6 +382,9 @@ class WebSocketConnection:
             else:
                 reply.data, received_at, reply.response_length = answer
                 reply.response_time = (received_at - start) * 1000.0
+        except SendTimeout:
+            reply.error = timeout_error(timeout)
+            reply.response_time = (perf_counter() - start) * 1000.0
         except ConnectionClosed as error:
             reply.error = error
         finally:
@@ -404,8 +408,7 @@ class WebSocketConnection:
         """Wait for the next message (as passed to ``_wake_waiters``) matching ``predicate``;
         return it, or ``None`` after ``timeout`` s. With ``name`` the wait is reported."""
         timeout = self.reply_timeout if timeout is None else timeout
-        if not self.connected:
-            raise self._report_not_connected(name or "wait_for")
+        self._open_connection(name or "wait_for", timeout)
         entry: tuple[Predicate | None, AsyncResult] = (predicate, AsyncResult())
         self._waiters.append(entry)
         start = perf_counter()
@@ -450,63 +453,53 @@ class WebSocketConnection:
     # -- receiving --------------------------------------------------------------------------
 
     def _read_loop(self, ws: Transport) -> None:
-        error: BaseException | None = None
+        """Pump the transport's events until it says how the connection ended."""
+        closed: Closed | None = None
         on_data = self._on_data
         try:
-            while True:
-                for opcode, payload in ws.read():
-                    if opcode <= OPCODE_BINARY:  # a complete text or binary message
-                        on_data(opcode, payload)
-                    elif opcode == OPCODE_PING:
-                        ws.pong(payload)
-                    elif opcode == OPCODE_PONG:
-                        self._on_pong(payload)
-                    elif opcode == OPCODE_CLOSE:
-                        self._server_close = parse_close(payload)
-                        if not self._closing:
-                            ws.send_close(_close_reply_code(self._server_close[0]))
-                        return
-        except ProtocolViolation as violation:
-            self._violate(ws, violation)
-        except (OSError, websocket.WebSocketException, ValueError) as lost:
-            error = lost
+            while closed is None:
+                for event in ws.read():
+                    kind = type(event)
+                    if kind is Message:
+                        on_data(event[0], event[1])
+                    elif kind is Pong:
+                        self._on_pong(event)  # type: ignore[arg-type]
+                    else:
+                        closed = event  # type: ignore[assignment]
         finally:
-            self._on_disconnect(ws, error)
-
-    def _violate(self, ws: Transport, violation: ProtocolViolation) -> None:
-        """Close with the violation's code; the close row then names it."""
-        self._violation = violation
-        _send_close_quietly(ws, violation.code)
+            self._on_disconnect(ws, closed)
 
     def _on_data(self, opcode: int, payload: bytes) -> None:
-        """One complete inbound data frame, in the reader greenlet: keep it short."""
+        """One complete inbound data message, in the reader greenlet: keep it short."""
         raise NotImplementedError
 
-    def _on_disconnect(self, ws: Transport, error: BaseException | None) -> None:
+    def _on_disconnect(self, ws: Transport, closed: Closed | None) -> None:
+        """The connection ended as ``closed`` (``None``: the reader was stopped): record and report
+        it, fail what waits on it, and reopen it when its close code says so."""
+        if closed is None:
+            closed = ws.lose("connection closed without a close frame")
         ws.shutdown()
+        code, reason = closed.code, closed.reason
         failure: Exception | None
-        if self._violation is not None:
-            code, reason = self._violation.code, self._violation.detail
+        if closed.initiator is Initiator.PROTOCOL:
             failure = ConnectionClosed(code, reason, f"protocol error, we closed with {code}: {reason}")
-        elif self._server_close is not None:
-            code, reason = self._server_close
-            failure = None if code in _NORMAL_CLOSE_CODES else ConnectionClosed(code, reason)
-        else:
-            code, reason = _ABNORMAL, self._lost_reason or _describe(error)
+        elif closed.initiator is Initiator.LOST:
             failure = ConnectionClosed(code, reason, f"connection lost (1006): {reason}")
+        else:
+            failure = None if code in NORMAL_CLOSURES else ConnectionClosed(code, _bounded(reason))
         self.close_code, self.close_reason = code, reason
         reportable = not self._closing and not self._opening
         if reportable:
             self._report_close(None, failure)
-        closed = ConnectionClosed(code, reason, "connection closed before the reply arrived")
+        ended = ConnectionClosed(code, reason, "connection closed before the reply arrived")
         for waiter in self._pending.values():
-            waiter.set_exception(closed)
+            waiter.set_exception(ended)
         for _, waiter in self._waiters:
-            waiter.set_exception(closed)
+            waiter.set_exception(ended)
         self._pending.clear()
         self._waiters.clear()
         heartbeats.scheduler.cancel(self._heartbeat)
-        if reportable:
+        if reportable and code in self.reconnect_close_codes:
             self._start_reconnecting()
 
     # -- heartbeats -------------------------------------------------------------------------
@@ -517,67 +510,87 @@ class WebSocketConnection:
         Returns when to come back (``None``: this connection's heartbeat is over)."""
         if ws is not self._ws or not self.connected:
             return None
-        if self._pong is not None:  # due: the pong's deadline passed
-            self._pong = None
+        if self._awaiting_pong is not None:  # due: the pong's deadline passed
+            self._awaiting_pong = None
             self._report.fire("ping", "ping", None, 0, PongTimeout(self.pong_timeout))
-            self._lost_reason = f"no pong within {self.pong_timeout:g} s"
-            ws.shutdown()
+            ws.lose(f"no pong within {self.pong_timeout:g} s")
             return None
         if now < self._next_ping:  # the last pong came early: the next ping is an interval after it
             return self._next_ping
         self._ping_sequence += 1
         payload = str(self._ping_sequence).encode()
-        self._pong = (payload, now)
+        self._awaiting_pong = payload
         gevent.spawn(self._send_ping, ws, payload)  # the send may wait; the scheduler must not
         return now + self.pong_timeout
 
     def _send_ping(self, ws: Transport, payload: bytes) -> None:
-        """Time the ping from when it is written; a failed send needs no report, the reader
-        sees the loss."""
-        if self._pong is not None and self._pong[0] == payload:
-            self._pong = (payload, perf_counter())
-        with contextlib.suppress(OSError, websocket.WebSocketException):
+        """The protocol times the ping from when it is written; a failed send needs no report,
+        the reader sees the loss."""
+        with contextlib.suppress(OSError, websocket.WebSocketException, InvalidState):
             ws.ping(payload)
 
-    def _on_pong(self, payload: bytes) -> None:
-        pong = self._pong
-        if pong is not None and pong[0] == payload:
-            self._pong = None
-            received_at = perf_counter()
-            self._next_ping = received_at + self.ping_interval
-            heartbeats.scheduler.move(self._heartbeat, self._next_ping)
-            self._report.fire("ping", "ping", (received_at - pong[1]) * 1000.0)
+    def _on_pong(self, pong: Pong) -> None:
+        """A pong answering our heartbeat ping: its round trip, and the next ping an interval
+        from now. Unsolicited pongs (no ``rtt``) are allowed and ignored (RFC 6455 5.5.3)."""
+        if pong.rtt is None or self._awaiting_pong is None:
+            return
+        self._awaiting_pong = None
+        self._next_ping = perf_counter() + self.ping_interval
+        heartbeats.scheduler.move(self._heartbeat, self._next_ping)
+        self._report.fire("ping", "ping", pong.rtt * 1000.0)
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _open_connection(self, name: str) -> Transport:
-        """The open socket. A connection being reopened in the background is "not connected" for
-        now, including while its protocol handshake (``_on_open``) is still under way; a closed
-        one is reopened first when reconnecting is on."""
-        if self.reconnecting and (self._opening or not self.connected):
-            raise self._report_not_connected(name, "not connected (reconnecting)")
-        if self._opening:
+    def _open_connection(self, name: str, timeout: float | None = None) -> Transport:
+        """The open socket for a call named ``name``. While the connection is being reopened in
+        the background the call waits for it, up to ``timeout`` seconds (default
+        ``reply_timeout``), as Socket.IO clients buffer; a closed connection that may come back is
+        reopened first. A connection that is down for good (reconnecting off, or closed by the
+        server with a code that does not reconnect) fails the call after ``NOT_CONNECTED_PAUSE_S``,
+        so a task loop on a dead server is paced instead of spinning."""
+        if self._opening and not self.reconnecting:
             raise self._report_not_connected(name, "not connected (handshake under way)")
+        reconnector = self._reconnector
+        if reconnector is not None and not reconnector.dead:
+            reconnector.join(self.reply_timeout if timeout is None else timeout)
+            if self._opening or not self.connected:
+                raise self._report_not_connected(name, "not connected (reconnecting)")
         if not self.connected:
             if self._ws is not None:
                 self._teardown(self._ws)
-            if self.backoff is None or self._connect_args is None:
-                raise self._report_not_connected(name)
+            if self.backoff is None or self._connect_args is None or not self._may_reopen():
+                gevent.sleep(NOT_CONNECTED_PAUSE_S)
+                raise self._report_not_connected(name, self._down_reason())
             self._connect(self._connect_args)
         assert self._ws is not None
         return self._ws
+
+    def _may_reopen(self) -> bool:
+        """Whether a call may reopen the closed connection: we closed it, or it ended with a close
+        code that reconnects."""
+        return self._closing or self.close_code is None or self.close_code in self.reconnect_close_codes
+
+    def _down_reason(self) -> str:
+        if self.close_code is None or self._closing or self.close_code in self.reconnect_close_codes:
+            return "not connected"
+        return f"not connected (closed by server with code {self.close_code})"
 
     def _report_not_connected(self, name: str, message: str = "not connected") -> NotConnected:
         error = NotConnected(message)
         self._report.fire("send", name, None, 0, error)
         return error
 
-    def _send_frame(self, ws: Transport, payload: bytes, opcode: int) -> float:
+    def _send_frame(self, ws: Transport, payload: bytes, opcode: int, timeout: float | None = None) -> float:
         """Send one frame; return the milliseconds spent in the send, which grow when the server
-        reads slower than we write and the socket buffer fills (backpressure)."""
+        reads slower than we write and the socket buffer fills (backpressure). With ``timeout``
+        a send still blocked after that many seconds raises ``SendTimeout``."""
         start = perf_counter()
         try:
-            ws.send(payload, opcode)
+            ws.send(payload, opcode, timeout)
+        except SendTimeout:
+            raise
+        except InvalidState:
+            raise ConnectionClosed(_ABNORMAL, message="send failed: the connection is closing") from None
         except (OSError, websocket.WebSocketException) as error:
             raise ConnectionClosed(_ABNORMAL, message=f"send failed: {_describe(error)}") from None
         self.messages_out += 1
@@ -608,8 +621,10 @@ def _connect_failure(error: Exception, timeout: float) -> ConnectError:
     """Translate whatever websocket-client or the socket layer raised into one readable failure."""
     if isinstance(error, ConnectError):
         return error
+    if isinstance(error, HandshakeTimeout):
+        return ConnectTimeout(timeout, error.phase)
     if isinstance(error, websocket.WebSocketBadStatusException):
-        return HandshakeRejected(error.status_code, error.status_message)
+        return HandshakeRejected(error.status_code, _bounded(error.status_message or ""))
     if isinstance(error, (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException)):
         return ConnectTimeout(timeout)
     if isinstance(error, ConnectionRefusedError):
@@ -622,16 +637,12 @@ def _connect_failure(error: Exception, timeout: float) -> ConnectError:
 def _describe(error: BaseException | None) -> str:
     if error is None:
         return "connection closed without a close frame"
-    text = str(error) or type(error).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
+    return describe_error(error)
 
 
-def _close_reply_code(code: int) -> int:
-    """The code to echo in our answering close frame (RFC 6455 5.5.1); codes reserved for local
-    use only (1005, 1006, 1015) may not be sent, so those are answered with 1000."""
-    return 1000 if code in (_NO_STATUS, _ABNORMAL, 1015) else code
-
-
-def _send_close_quietly(ws: Transport, code: int) -> None:
-    with contextlib.suppress(OSError, websocket.WebSocketException):
-        ws.send_close(code)
+def _bounded(text: str, limit: int = 60) -> str:
+    """Server-chosen text (a reason phrase, a close reason) as it may appear in a failure row:
+    printable and short, so a server cannot make each failure its own row with a long or binary
+    text."""
+    printable = "".join(char if char.isprintable() else "?" for char in text)
+    return printable if len(printable) <= limit else printable[: limit - 3] + "..."

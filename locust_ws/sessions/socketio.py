@@ -39,6 +39,7 @@ from ..errors import (
     NamespaceRefused,
 )
 from ..protocol import socketio_packets as packets
+from ..protocol.connection import Closed
 from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
 from ..transport.polling import PollingTransport
@@ -173,7 +174,7 @@ class SocketIOSession(WebSocketConnection):
         self.namespaces.clear()
         deadline = started + self.connect_timeout
         try:
-            opened: packets.EngineOpen = self._await(_OPEN_KEY, deadline)[0]
+            opened: packets.EngineOpen = self._await(_OPEN_KEY, deadline, "no Engine.IO open packet")[0]
         except ConnectError as failure:
             self._report_connect((perf_counter() - started) * 1000.0, failure)
             raise
@@ -191,7 +192,9 @@ class SocketIOSession(WebSocketConnection):
         refusal: ConnectError | None = None
         for namespace in self._requested:
             try:
-                outcome, received_at, _ = self._await(("connect", namespace), deadline, waiting[namespace])
+                outcome, received_at, _ = self._await(
+                    ("connect", namespace), deadline, f"no answer to CONNECT {namespace}", waiting[namespace]
+                )
                 error = outcome if isinstance(outcome, NamespaceRefused) else None
                 elapsed = (received_at - started) * 1000.0
             except ConnectError as failure:
@@ -208,15 +211,16 @@ class SocketIOSession(WebSocketConnection):
         return waiter
 
     def _await(
-        self, key: tuple[str, str], deadline: float, waiter: AsyncResult | None = None
+        self, key: tuple[str, str], deadline: float, phase: str, waiter: AsyncResult | None = None
     ) -> tuple[Any, float, int]:
-        """Wait for a handshake answer resolved by the reader, as a ``ConnectError`` on failure."""
+        """Wait for a handshake answer resolved by the reader, as a ``ConnectError`` on failure
+        (a timeout names the ``phase`` that did not complete)."""
         if waiter is None:
             waiter = self._expect(key)
         try:
             return waiter.get(timeout=max(0.0, deadline - perf_counter()))
         except gevent.Timeout:
-            raise ConnectTimeout(self.connect_timeout) from None
+            raise ConnectTimeout(self.connect_timeout, phase) from None
         except ConnectionClosed as closed:
             raise ConnectError(f"connection lost during the Socket.IO handshake: {closed.reason}") from None
         finally:
@@ -306,7 +310,7 @@ class SocketIOSession(WebSocketConnection):
         return self._round_trip(
             Reply(name),
             (namespace, ack_id),
-            lambda: self._send_packet(ws, frames),
+            lambda budget: self._send_packet(ws, frames, budget),
             timeout,
             catch_response,
             AckTimeout,
@@ -359,12 +363,14 @@ class SocketIOSession(WebSocketConnection):
             raise self._report_not_connected(name, f"namespace {namespace} not connected")
         return ws
 
-    def _send_packet(self, ws: Transport, frames: list[packets.Frame]) -> tuple[int, float]:
+    def _send_packet(
+        self, ws: Transport, frames: list[packets.Frame], timeout: float | None = None
+    ) -> tuple[int, float]:
         """Send one packet's frames back to back; returns (bytes, ms spent sending)."""
         size, send_ms = 0, 0.0
         with self._send_lock:
             for frame, opcode in frames:
-                send_ms += self._send_frame(ws, frame, opcode)
+                send_ms += self._send_frame(ws, frame, opcode, timeout)
                 size += len(frame)
         return size, send_ms
 
@@ -503,9 +509,9 @@ class SocketIOSession(WebSocketConnection):
             except (OSError, websocket.WebSocketException):
                 self._ws.shutdown()
 
-    def _on_disconnect(self, ws: Transport, error: BaseException | None) -> None:
+    def _on_disconnect(self, ws: Transport, closed: Closed | None) -> None:
         self._binary = None
-        super()._on_disconnect(ws, error)
+        super()._on_disconnect(ws, closed)
 
     # -- heartbeats -------------------------------------------------------------------------
 
@@ -520,8 +526,7 @@ class SocketIOSession(WebSocketConnection):
         if now < due:
             return due
         self._report.fire("heartbeat", "heartbeat", None, 0, HeartbeatMissed(limit))
-        self._lost_reason = f"missed heartbeat (no ping within {limit:g} s)"
-        ws.shutdown()
+        ws.lose(f"missed heartbeat (no ping within {limit:g} s)")
         return None
 
     # -- handlers ---------------------------------------------------------------------------

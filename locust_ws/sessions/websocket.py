@@ -129,7 +129,7 @@ class WebSocketSession(WebSocketConnection):
         return self._round_trip(
             reply,
             correlation_id,
-            lambda: (len(frame), self._send_frame(ws, frame, opcode)),
+            lambda budget: (len(frame), self._send_frame(ws, frame, opcode, budget)),
             timeout,
             catch_response,
         )

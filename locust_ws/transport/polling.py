@@ -23,11 +23,15 @@ from engineio import packet as eio
 from gevent.lock import Semaphore
 
 from ..errors import ConnectError, ConnectTimeout, HandshakeRejected
-from ..protocol.frames import OPCODE_BINARY, OPCODE_CLOSE, OPCODE_TEXT, Frame, close_payload
+from ..protocol.connection import Closed, Event, Initiator, Message
+from ..protocol.frames import OPCODE_BINARY, OPCODE_TEXT
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}
-_NORMAL_CLOSE: Frame = (OPCODE_CLOSE, close_payload(1000))
+
+
+class _Interrupted(Exception):
+    """Thrown into a poll in flight by ``shutdown``."""
 
 
 class PollingTransport:
@@ -41,11 +45,14 @@ class PollingTransport:
         self._http = http
         self._url = f"{url}&sid={opening.data.get('sid', '')}"
         self._post_timeout = timeout
-        self._frames: list[Frame] = [_frame(packet) for packet in packets]
+        self._events: list[Event] = []
         self._post_lock = Semaphore()
         self._poller: gevent.Greenlet | None = None  # the greenlet waiting in a poll, if any
         self._closed = False
         self._closing = False
+        self.closed: Closed | None = None
+        """How the session ended, once it has."""
+        self._events = self._to_events(packets)
 
     @classmethod
     def open(cls, url: str, options: dict[str, Any]) -> PollingTransport:
@@ -60,11 +67,15 @@ class PollingTransport:
         timeout = options["timeout"]
         parts = urlsplit(url)
         http_url = urlunsplit((_HTTP_SCHEMES.get(parts.scheme, parts.scheme), *parts[1:]))
+        deadline = gevent.Timeout(timeout)  # one deadline for the whole response: requests' is per read
         try:
-            response = http.get(http_url, timeout=timeout)
-        except requests.Timeout:
+            with deadline:
+                response = http.get(http_url, timeout=timeout)
+        except (requests.Timeout, gevent.Timeout) as error:
+            if isinstance(error, gevent.Timeout) and error is not deadline:
+                raise
             http.close()
-            raise ConnectTimeout(timeout) from None
+            raise ConnectTimeout(timeout, "no Engine.IO open packet") from None
         except requests.ConnectionError as error:
             http.close()
             refused = isinstance(getattr(error, "__context__", None), ConnectionRefusedError) or (
@@ -83,38 +94,66 @@ class PollingTransport:
             raise ConnectError(f"handshake failed: bad Engine.IO payload ({error})") from None
         return cls(http, http_url, packets, timeout)
 
-    def read(self) -> list[Frame]:
-        """The buffered packets as frames, or those of the next long-poll. The server's Engine.IO
-        close packet (or our own close completing) reads as a normal close frame."""
-        while not self._frames:
+    def read(self) -> list[Event]:
+        """The buffered packets as events, or those of the next long-poll. The server's Engine.IO
+        close packet (or our own close completing) reads as a normal close; a failed poll as the
+        connection lost."""
+        while not self._events:
             if self._closed:
-                raise websocket.WebSocketConnectionClosedException("polling transport closed")
+                return [self.lose("polling transport closed")]
             self._poller = gevent.getcurrent()
             try:
                 # No timeout: the heartbeat watchdog shuts a silent session down, which ends this.
                 response = self._http.get(self._url)
             except (requests.RequestException, OSError) as error:
-                raise websocket.WebSocketConnectionClosedException(f"poll failed: {error}") from None
+                return [self.lose(f"poll failed: {type(error).__name__}")]
+            except _Interrupted:
+                return [self.lose("polling transport shut down")]
             finally:
                 self._poller = None
             if response.status_code != 200 or (self._closing and not response.text):
                 if self._closing:
-                    return [_NORMAL_CLOSE]
-                raise websocket.WebSocketConnectionClosedException(
-                    f"poll answered HTTP {response.status_code} {response.reason}"
-                )
+                    return [self._end(Closed(1000, "", Initiator.CLIENT))]
+                return [self.lose(f"poll answered HTTP {response.status_code}")]
             try:
                 packets = _decode_payload(response.text)
-            except ValueError as error:
-                raise websocket.WebSocketConnectionClosedException(
-                    f"bad Engine.IO payload: {error}"
-                ) from None
-            self._frames = [_frame(packet) for packet in packets]
-        frames, self._frames = self._frames, []
-        return frames
+            except ValueError:
+                return [self.lose("bad Engine.IO payload")]
+            self._events = self._to_events(packets)
+        events, self._events = self._events, []
+        return events
 
-    def send(self, payload: bytes, opcode: int = OPCODE_TEXT) -> int:
-        """POST one packet: a text frame as is, a binary one as base64 with the ``b`` prefix."""
+    def _to_events(self, packets: list[eio.Packet]) -> list[Event]:
+        events: list[Event] = []
+        for packet in packets:
+            if packet.packet_type == eio.CLOSE:
+                events.append(
+                    self._end(Closed(1000, "", Initiator.CLIENT if self._closing else Initiator.SERVER))
+                )
+                break
+            if packet.binary:
+                events.append(Message(OPCODE_BINARY, packet.data))
+            else:
+                events.append(Message(OPCODE_TEXT, packet.encode().encode("utf-8")))
+        return events
+
+    def _end(self, closed: Closed) -> Closed:
+        if self.closed is None:
+            self.closed = closed
+        return self.closed
+
+    def lose(self, reason: str) -> Closed:
+        """Give the session up for ``reason``: it ends as lost (1006) unless it had ended."""
+        closed = self._end(Closed(1006, reason, Initiator.LOST))
+        self.shutdown()
+        return closed
+
+    def ping(self, payload: bytes = b"") -> None:
+        """Nothing: Engine.IO's heartbeat is its own packets, there are no WebSocket pings."""
+
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int:
+        """POST one packet: a text frame as is, a binary one as base64 with the ``b`` prefix,
+        within ``timeout`` seconds when given (else the connect timeout)."""
         if opcode == OPCODE_BINARY:
             body = "b" + base64.b64encode(payload).decode("ascii")
         else:
@@ -124,7 +163,10 @@ class PollingTransport:
                 raise websocket.WebSocketConnectionClosedException("polling transport closed")
             try:
                 response = self._http.post(
-                    self._url, data=body.encode("utf-8"), headers=_CONTENT_TYPE, timeout=self._post_timeout
+                    self._url,
+                    data=body.encode("utf-8"),
+                    headers=_CONTENT_TYPE,
+                    timeout=self._post_timeout if timeout is None else timeout,
                 )
             except (requests.RequestException, OSError) as error:
                 raise websocket.WebSocketConnectionClosedException(f"POST failed: {error}") from None
@@ -134,13 +176,10 @@ class PollingTransport:
             )
         return len(payload)
 
-    def send_close(self, status: int = 1000, reason: str | bytes = b"") -> None:
+    def send_close(self, status: int = 1000, reason: str = "") -> None:
         """End the Engine.IO session (a close packet); the poll in flight then reads as closed."""
         self._closing = True
         self.send(b"1")
-
-    def settimeout(self, timeout: float | None) -> None:
-        """Polls wait as long as the server holds them; the heartbeat watchdog bounds that."""
 
     def shutdown(self) -> None:
         """Drop the HTTP connections and end a poll in flight (closing a ``requests`` session
@@ -148,9 +187,7 @@ class PollingTransport:
         self._closed = True
         poller = self._poller
         if poller is not None and poller is not gevent.getcurrent():
-            poller.kill(
-                websocket.WebSocketConnectionClosedException("polling transport shut down"), block=False
-            )
+            poller.kill(_Interrupted(), block=False)
         self._http.close()
 
 
@@ -158,14 +195,6 @@ def _decode_payload(text: str) -> list[eio.Packet]:
     """The packets of a polling payload. Not ``engineio.payload.Payload``: its limit of 16 packets
     guards servers against clients, and a busy server legitimately sends more in one poll."""
     return [eio.Packet(encoded_packet=encoded) for encoded in text.split("\x1e")] if text else []
-
-
-def _frame(packet: eio.Packet) -> Frame:
-    if packet.packet_type == eio.CLOSE:
-        return _NORMAL_CLOSE
-    if packet.binary:
-        return (OPCODE_BINARY, packet.data)
-    return (OPCODE_TEXT, packet.encode().encode("utf-8"))
 
 
 def _header_lines(lines: list[str]) -> dict[str, str]:

@@ -1,10 +1,16 @@
 """``WireSocket``: an open WebSocket connection on a (plain or TLS) socket, and ``open_websocket``,
 which opens one.
 
-After the opening handshake a WebSocket is frames on a stream socket, and that is all this module
-does: ``read`` makes one ``recv`` and returns every frame it completes (``FrameParser``), ``send``
-masks one frame and writes it with one ``sendall``. websocket-client's own frame layer costs three
-``recv`` calls and a dozen Python calls per frame; this is the hot path of every session.
+After the opening handshake a WebSocket is frames on a stream socket, and this module only pumps
+them: ``read`` makes one ``recv``, hands the bytes to the connection's sans-I/O ``ClientProtocol``
+and returns the events they complete (writing what the protocol answers on its own: pongs, the
+close reply); ``send`` writes the frame the protocol builds with one ``send``. websocket-client's
+own frame layer costs three ``recv`` calls and a dozen Python calls per frame; this is the hot path
+of every session.
+
+The opening handshake has one deadline for all of it (TCP connect, TLS, the HTTP response head),
+and a send can be given one too, so a server that trickles its response or stops reading can hold
+a caller no longer than its timeout.
 
 Plain ``ws://`` connections also get a lean opening handshake (``handshake.py``): one ``recv`` for
 the response, no thread-pool DNS lookup for IP literals. ``wss://``, proxies (options or the
@@ -18,83 +24,116 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from time import monotonic, perf_counter
 from typing import Any, Protocol
 
+import gevent
 import gevent.socket
 import websocket
 from gevent.lock import Semaphore
 from websocket._url import get_proxy_info, parse_url
 
 from ..protocol import handshake
-from ..protocol.frames import (
-    OPCODE_CLOSE,
-    OPCODE_PING,
-    OPCODE_PONG,
-    OPCODE_TEXT,
-    Frame,
-    FrameParser,
-    MaskKeys,
-    close_payload,
-    encode_frame,
-)
+from ..protocol.connection import ClientProtocol, Closed, Event
+from ..protocol.frames import OPCODE_TEXT, MaskKeys
 
 READ_SIZE = 64 * 1024
 """Bytes asked of each ``recv``; more while a larger frame is incomplete (up to ``MAX_READ_SIZE``)."""
 MAX_READ_SIZE = 4 * 1024 * 1024
 
-_mask_keys = MaskKeys()  # one pool for the process: a key per frame, never a syscall per frame
+MASK_KEYS = MaskKeys()
+"""One pool for the process: a masking key per frame, never a syscall per frame."""
+
+
+class HandshakeTimeout(TimeoutError):
+    """The opening handshake's deadline passed; ``phase`` says what had not arrived."""
+
+    def __init__(self, phase: str) -> None:
+        super().__init__(phase)
+        self.phase = phase
+
+
+class SendTimeout(TimeoutError):
+    """A send did not complete within its deadline: the server stopped reading."""
 
 
 class Transport(Protocol):
     """What a session needs of an open connection: ``WireSocket``, or the Engine.IO long-polling
-    transport (``polling.py``) that poses as one."""
+    transport (``polling.py``) that poses as one. ``read`` returns protocol events; the last one a
+    transport ever returns is a ``Closed``."""
 
-    def read(self) -> list[Frame]: ...
-    def send(self, payload: bytes, opcode: int = OPCODE_TEXT) -> int: ...
+    @property
+    def closed(self) -> Closed | None: ...
+    def read(self) -> list[Event]: ...
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int: ...
     def ping(self, payload: bytes = b"") -> None: ...
-    def pong(self, payload: bytes = b"") -> None: ...
-    def send_close(self, status: int = 1000, reason: str | bytes = b"") -> None: ...
-    def settimeout(self, timeout: float | None) -> None: ...
+    def send_close(self, status: int = 1000, reason: str = "") -> None: ...
+    def lose(self, reason: str) -> Closed: ...
     def shutdown(self) -> None: ...
 
 
 class WireSocket:
-    """One open WebSocket: frames in (``read``), frames out (``send``, ``ping``, ``pong``,
-    ``send_close``). Sends are serialized, so frames from the task, the reader (pongs, the close
-    reply) and the heartbeat never interleave on the wire."""
+    """One open WebSocket: events in (``read``), frames out (``send``, ``ping``, ``send_close``).
+    Sends are serialized, so frames from the task, the reader (pongs, the close reply) and the
+    heartbeat never interleave on the wire."""
 
-    __slots__ = ("_early", "_parser", "_send_lock", "sock", "subprotocol")
+    __slots__ = ("_early", "_send_lock", "protocol", "sock", "subprotocol")
 
     def __init__(
-        self, sock: socket.socket, parser: FrameParser, early: bytes = b"", subprotocol: str | None = None
+        self,
+        sock: socket.socket,
+        protocol: ClientProtocol,
+        early: bytes = b"",
+        subprotocol: str | None = None,
     ) -> None:
         """``early``: bytes that arrived with the handshake response (a server may speak first)."""
+        sock.settimeout(None)
         self.sock = sock
         self.subprotocol = subprotocol
-        self._parser = parser
+        self.protocol = protocol
         self._early = early
         self._send_lock = Semaphore()
 
-    def read(self) -> list[Frame]:
-        """Block until at least one frame is complete and return the frames one ``recv``
-        completed. Raises ``ProtocolViolation`` after the last good frame when the server broke
-        the protocol, and ``WebSocketConnectionClosedException`` when the connection ended."""
-        parser = self._parser
+    @property
+    def closed(self) -> Closed | None:
+        """How the connection ended, once it has."""
+        return self.protocol.closed
+
+    def read(self) -> list[Event]:
+        """Block until the bytes read complete at least one event and return them. When the
+        connection ends (a close frame, a protocol violation, the socket closed or broken) the
+        last event is the ``Closed`` that says how."""
+        protocol = self.protocol
         if self._early:
             early, self._early = self._early, b""
-            frames = parser.feed(early)
-            if frames:
-                return frames
+            events = self._receive(early)
+            if events:
+                return events
         while True:
-            if parser.error is not None:
-                raise parser.error
-            wanted = parser.wanted
-            data = self._recv(READ_SIZE if wanted <= READ_SIZE else min(wanted, MAX_READ_SIZE))
+            if protocol.failure_pending:
+                return self._receive(b"")
+            wanted = protocol.wanted
+            try:
+                data = self._recv(READ_SIZE if wanted <= READ_SIZE else min(wanted, MAX_READ_SIZE))
+            except OSError as error:
+                return [protocol.receive_eof(describe_error(error))]
             if not data:
-                raise websocket.WebSocketConnectionClosedException("Connection to remote host was lost.")
-            frames = parser.feed(data)
-            if frames:
-                return frames
+                return [protocol.receive_eof()]
+            events = self._receive(data)
+            if events:
+                return events
+
+    def _receive(self, data: bytes) -> list[Event]:
+        protocol = self.protocol
+        events = protocol.receive_data(data, perf_counter())
+        answer = protocol.data_to_send()
+        if answer:
+            try:
+                with self._send_lock:
+                    _send_all(self.sock, answer)
+            except OSError:
+                pass  # the reader learns of the loss on its next read
+        return events
 
     def _recv(self, size: int) -> bytes:
         """One ``recv``. On a plain gevent socket the reader first waits until the socket is
@@ -114,49 +153,88 @@ class WireSocket:
             except BlockingIOError:
                 continue  # readable for someone else, or a spurious wake-up
 
-    def send(self, payload: bytes, opcode: int = OPCODE_TEXT) -> int:
-        """Send one masked frame; return the payload size."""
-        frame = encode_frame(opcode, payload, _mask_keys.next())
-        with self._send_lock:
-            _send_all(self.sock, frame)
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int:
+        """Send one data frame; return the payload size. With ``timeout`` (seconds) a send the
+        server does not read in time raises ``SendTimeout``, and the connection, now holding a
+        half-written frame, is given up."""
+        frame = self.protocol.send_message(payload, opcode)
+        if timeout is None:
+            with self._send_lock:
+                _send_all(self.sock, frame)
+            return len(payload)
+        deadline = monotonic() + timeout
+        if not self._send_lock.acquire(timeout=timeout):
+            raise SendTimeout(f"send waited {timeout:g} s for the frames before it")
+        try:
+            sent = self.sock.send(frame)
+            if sent < len(frame):
+                self._send_rest(memoryview(frame)[sent:], deadline, timeout)
+        finally:
+            self._send_lock.release()
         return len(payload)
 
+    def _send_rest(self, rest: memoryview, deadline: float, timeout: float) -> None:
+        try:
+            with gevent.Timeout(max(deadline - monotonic(), 0.0), SendTimeout):
+                self.sock.sendall(rest)
+        except SendTimeout:
+            self.lose(f"a send blocked for {timeout:g} s (the server stopped reading)")
+            raise SendTimeout(f"the server read nothing for {timeout:g} s") from None
+
     def ping(self, payload: bytes = b"") -> None:
-        self.send(payload, OPCODE_PING)
+        """Send a ping, timed from when it is written (the pong's ``rtt``)."""
+        with self._send_lock:
+            _send_all(self.sock, self.protocol.send_ping(payload, perf_counter()))
 
-    def pong(self, payload: bytes = b"") -> None:
-        self.send(payload, OPCODE_PONG)
+    def send_close(self, status: int = 1000, reason: str = "") -> None:
+        """Start the closing handshake; nothing when a close frame was sent or received already."""
+        frame = self.protocol.send_close(status, reason)
+        if frame:
+            with self._send_lock:
+                _send_all(self.sock, frame)
 
-    def send_close(self, status: int = 1000, reason: str | bytes = b"") -> None:
-        self.send(close_payload(status, reason), OPCODE_CLOSE)
-
-    def settimeout(self, timeout: float | None) -> None:
-        self.sock.settimeout(timeout)
+    def lose(self, reason: str) -> Closed:
+        """Give the connection up for ``reason`` (no pong, a stuck send): it ends as lost (1006)
+        unless it had ended already, and the socket is closed."""
+        closed = self.protocol.receive_eof(reason)
+        self.shutdown()
+        return closed
 
     def shutdown(self) -> None:
-        """Close the socket; a ``read`` blocked in another greenlet ends with an ``OSError``."""
+        """Close the socket; a ``read`` blocked in another greenlet ends with a ``Closed``."""
         self.sock.close()
 
 
+def describe_error(error: BaseException) -> str:
+    """A socket error as a short, stable text (no addresses, no server bytes)."""
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
-    """Open ``url`` with websocket-client's option names (``timeout``, ``header``,
-    ``subprotocols``, ``sslopt``) plus ``max_message_size`` and ``skip_utf8_validation`` for the
-    frame parser. Failures raise what websocket-client or the socket layer raises."""
+    """Open ``url`` with websocket-client's option names (``timeout``: one deadline in seconds for
+    the whole handshake, ``header``, ``subprotocols``, ``sslopt``) plus ``max_message_size`` and
+    ``skip_utf8_validation`` for the protocol. Failures raise what websocket-client or the socket
+    layer raises, and ``HandshakeTimeout`` naming the phase the deadline passed in."""
     options = dict(options)
-    parser = FrameParser(options.pop("max_message_size", 0), not options.get("skip_utf8_validation", False))
+    protocol = ClientProtocol(
+        options.pop("max_message_size", 0), not options.pop("skip_utf8_validation", False), MASK_KEYS
+    )
+    timeout = options.get("timeout")
+    deadline = None if timeout is None else monotonic() + timeout
     hostname, port, resource, secure = parse_url(url)
     if secure or _proxied(hostname, options) or handshake.overrides_reserved(options.get("header")):
-        return _open_with_websocket_client(url, options, parser)
-    sock = _connect(hostname, port, options.get("timeout"))
+        return _open_with_websocket_client(url, options, protocol, deadline)
+    sock = _connect(hostname, port, timeout)
     try:
         key = handshake.new_key()
         subprotocols, headers = options.get("subprotocols"), options.get("header")
         _send_all(sock, handshake.upgrade_request(resource, hostname, port, key, headers, subprotocols))
-        head, early = _read_head(sock)
+        head, early = _read_head(sock, deadline)
         response = handshake.parse_response(head)
         if response.status in handshake.REDIRECT_STATUSES:
             sock.close()
-            return _open_with_websocket_client(url, options, parser)  # it follows redirects
+            return _open_with_websocket_client(url, options, protocol, deadline)  # it follows redirects
         if response.status != 101:
             raise websocket.WebSocketBadStatusException(
                 f"Handshake status {response.status} {response.reason}",
@@ -171,7 +249,7 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
     except BaseException:
         sock.close()
         raise
-    return WireSocket(sock, parser, early, subprotocol)
+    return WireSocket(sock, protocol, early, subprotocol)
 
 
 def _proxied(hostname: str, options: dict[str, Any]) -> bool:
@@ -191,11 +269,16 @@ def _send_all(sock: socket.socket, data: bytes) -> None:
         sock.sendall(memoryview(data)[sent:])
 
 
-def _open_with_websocket_client(url: str, options: dict[str, Any], parser: FrameParser) -> WireSocket:
-    options.pop("skip_utf8_validation", None)
-    ws = websocket.create_connection(url, **options)
+def _open_with_websocket_client(
+    url: str, options: dict[str, Any], protocol: ClientProtocol, deadline: float | None
+) -> WireSocket:
+    """TLS, proxies and redirects through websocket-client, which knows them, within what is left
+    of the deadline (its own ``timeout`` is per socket operation)."""
+    remaining = None if deadline is None else max(deadline - monotonic(), 0.001)
+    with gevent.Timeout(remaining, HandshakeTimeout("no completed TLS and HTTP handshake")):
+        ws = websocket.create_connection(url, **options)
     sock, ws.sock = ws.sock, None  # ours from now on; websocket-client never read past the 101
-    return WireSocket(sock, parser, subprotocol=ws.getsubprotocol())
+    return WireSocket(sock, protocol, subprotocol=ws.getsubprotocol())
 
 
 def _connect(hostname: str, port: int, timeout: float | None) -> socket.socket:
@@ -241,11 +324,20 @@ def _literal_address(hostname: str, port: int) -> list[tuple[int, tuple]] | None
     return None
 
 
-def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
-    """The response head (status line and headers) and whatever followed it in the same reads."""
+def _read_head(sock: socket.socket, deadline: float | None) -> tuple[bytes, bytes]:
+    """The response head (status line and headers) and whatever followed it in the same reads,
+    by ``deadline`` (``monotonic`` seconds): a server trickling its response cannot stretch it."""
     received = b""
     while True:
-        chunk = sock.recv(4096)
+        if deadline is not None:
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                raise HandshakeTimeout("incomplete HTTP response" if received else "no HTTP response")
+            sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(4096)
+        except TimeoutError:
+            raise HandshakeTimeout("incomplete HTTP response" if received else "no HTTP response") from None
         if not chunk:
             raise websocket.WebSocketConnectionClosedException(
                 "the server closed the connection during the handshake"

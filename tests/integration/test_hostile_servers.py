@@ -123,10 +123,6 @@ def storm_host(kind: str, hostile: HostileServer) -> Iterator[str]:
             yield url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 defect 2: send/request fail instantly while disconnected, so wait_time=0 spins",
-)
 @pytest.mark.parametrize(
     ("user_class", "kind"),
     [
@@ -172,9 +168,6 @@ def assert_timed_out_in(outcome: Outcome, phase: str) -> None:
     assert f"{CONNECT_TIMEOUT:g} s" in text, text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 defect 3: connect_timeout bounds each read, not the whole handshake"
-)
 def test_a_trickled_upgrade_response_times_out_within_connect_timeout(hostile, environment, event_log):
     """A 101 response trickled a byte per 100 ms fails at connect_timeout, naming the handshake."""
     session = ws_session(hostile.url, environment, connect_timeout=CONNECT_TIMEOUT)
@@ -184,9 +177,6 @@ def test_a_trickled_upgrade_response_times_out_within_connect_timeout(hostile, e
     assert str(event.exception) == str(outcome.error)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 defect 3: connect_timeout bounds each read, not the whole handshake"
-)
 def test_a_socketio_trickled_upgrade_response_times_out_within_connect_timeout(hostile, environment):
     """Socket.IO's WebSocket upgrade is under the same connect_timeout deadline as the rest."""
     session = SocketIOSession(hostile.url, environment.events.request, connect_timeout=CONNECT_TIMEOUT)
@@ -194,9 +184,6 @@ def test_a_socketio_trickled_upgrade_response_times_out_within_connect_timeout(h
     assert_timed_out_in(outcome, r"handshake|response")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 defect 3: the polling handshake's timeout bounds each read only"
-)
 def test_a_trickled_engineio_open_over_polling_times_out_within_connect_timeout(hostile, environment):
     """An Engine.IO open packet trickled in a long-polling response fails at connect_timeout."""
     session = SocketIOSession(hostile.url, environment.events.request, connect_timeout=CONNECT_TIMEOUT)
@@ -206,10 +193,6 @@ def test_a_trickled_engineio_open_over_polling_times_out_within_connect_timeout(
     assert_timed_out_in(outcome, r"Engine\.IO|open|polling")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 defect 3: a missing Engine.IO open packet reads 'handshake timed out', not its phase",
-)
 def test_a_missing_engineio_open_packet_times_out_naming_that_phase(hostile, environment):
     """After a good upgrade, no Engine.IO open packet fails at connect_timeout and says so."""
     session = SocketIOSession(hostile.url, environment.events.request, connect_timeout=CONNECT_TIMEOUT)
@@ -240,7 +223,6 @@ def deaf_server() -> Iterator[HostileServer]:
     server.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 defect 5: request(timeout=) waits on a blocked send forever")
 def test_a_request_to_a_server_that_stops_reading_fails_within_its_timeout(
     deaf_server, environment, event_log
 ):
@@ -268,9 +250,6 @@ MAX_DISTINCT_FAILURES = 3
 MAX_FAILURE_TEXT = 200
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 defect 6: failure texts quote the server's bytes, one stats row each"
-)
 @pytest.mark.parametrize("path", ["/garbage", "/garbage-headers"])
 def test_garbage_handshake_responses_share_a_few_failure_rows(hostile, path):
     """Random bytes in place of a handshake response give a few failure rows, not one per
@@ -319,7 +298,6 @@ def watch_reconnects(server: HostileServer, path: str, environment: Environment)
     return server.upgrades[path] - before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 defect 9: a deliberate close (4001, 1008) is reconnected")
 @pytest.mark.parametrize("code", [4001, 1008])
 def test_a_deliberate_close_is_not_reconnected(hostile, environment, event_log, code):
     """A server closing with a policy code (1008, 4xxx) means it: no reconnect, in the background

@@ -66,12 +66,6 @@ def test_server_close_with_code_1000_is_not_a_failure(ws_server, make_session, c
     assert (row.name, row.close_code, row.exception) == ("close /close/1000", 1000, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 13 defect 4: an empty close frame (1005, as Node's ws.close() sends) is counted as a "
-    "failure; RFC 6455 7.1.5 makes it a normal closure",
-)
 def test_server_close_without_status_code_is_not_a_failure(ws_server, make_session, close_rows):
     session = make_session(ws_server.url)
     session.connect("/close-empty")
