@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from locust_ws.protocol import socketio_packets as packets
 from locust_ws.demo.socketio_app import JoinLimits, SocketIOSettings
 from locust_ws.errors import ActionRefused
+from locust_ws.protocol import socketio_packets as packets
 from locust_ws.sessions.socketio import _endpoint, _refusal
 
 TEXT, BINARY = packets.OPCODE_TEXT, packets.OPCODE_BINARY
