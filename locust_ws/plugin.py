@@ -34,6 +34,7 @@ from .autostart import start_demo_if_needed
 from .cluster import open_files
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
+from .metrics.summary_types import WebSocketSummary
 from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
     Threshold,
@@ -240,7 +241,7 @@ class RunJudge:
         hooks.quitting.add_listener(self._judge)
         hooks.quit.add_listener(self._report)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> WebSocketSummary:
         """The summary with threshold verdicts (live ones until the run is judged)."""
         note_missing_workers(self.environment.runner, self.metrics)
         results = self.results if self.results is not None else evaluate(self.thresholds, self.metrics)

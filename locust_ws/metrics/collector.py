@@ -1,11 +1,15 @@
 """WebSocket metrics beyond Locust's own stats, built only from the ``request`` events sessions fire.
 
-Every event of a locust-ws session carries ``context["ws_kind"]``; ``WebSocketMetrics.record`` is a
+Every event of a locust-ws session carries its ``Kind`` as ``context["ws_kind"]``, with the keys of
+``EventContext`` (``sessions/events.py``, the contract read here); ``WebSocketMetrics.record`` is a
 ``request`` listener that turns those events into per-row latency histograms (microsecond
 HdrHistograms), the open-connections gauge (a successful ``connect`` opens one connection, its
 ``close`` event closes it), handshake, traffic, reconnect and heartbeat counters, close-code
 counts, the time blocked in ``send`` (backpressure) and per-second traffic for rates and charts.
 Events without ``ws_kind`` (HTTP requests, other plugins) cost one dictionary lookup.
+
+``SCALAR_METRICS`` is the one list of single-number metrics: the store computes each from its
+entry, thresholds accept its keys, and every report renders it row by row.
 
 On a worker the store holds what happened since the last report: ``take_report`` hands it to the
 master and starts afresh. The master's store ``merge_report``s every worker's report, so its
@@ -21,39 +25,26 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from .histograms import REPORTED_PERCENTILES, LatencyHistogram, percentile_label
+from ..sessions.events import EventContext, Kind
+from .histograms import LatencyHistogram
+from .summary_types import PERCENTILE_KEYS, TIME_KEYS, LatencyStats, WebSocketSummary
 from .timeline import BYTES_IN, BYTES_OUT, MESSAGES_IN, MESSAGES_OUT, OPEN, Timeline
 
 logger = logging.getLogger(__name__)
 
-KINDS = (
-    "connect",
-    "close",
-    "send",
-    "recv",
-    "request",
-    "late_reply",
-    "fanout",
-    "push",
-    "ping",
-    "heartbeat",
-    "wait",
-    "handler",
-    "reconnect",
-    "send_blocked",
-)
-"""What ``ws_kind`` can say, plus ``send_blocked``: the time each send spent writing its frame,
-which this module derives from the ``send_ms`` of send and request events."""
+SEND_BLOCKED = "send_blocked"
+"""The kind of the rows this module derives from the ``send_ms`` of send and request events: the
+time each send spent writing its frame. No session fires it."""
 SEND_BLOCKED_NAME = "send blocked"
+KINDS: tuple[str, ...] = (*Kind, SEND_BLOCKED)
+"""Every kind a row can have."""
 MAX_ROWS = 100
 """Rows (request type, kind, name) kept with their own histogram; names beyond that are pooled
 into one ``(other names)`` row per kind, so dynamic names cannot grow memory without bound."""
 OVERFLOW_NAME = "(other names)"
 REPORT_VERSION = 1
-PERCENTILE_KEYS = tuple(f"{percentile_label(percentile)}_ms" for percentile in REPORTED_PERCENTILES)
-"""Summary keys of the reported percentiles: ``p50_ms``, ..., ``p99.9_ms``."""
 
 RowKey = tuple[str, str, str]
 """``(request type, kind, name)``, e.g. ``("WS", "connect", "connect /echo")``."""
@@ -61,56 +52,142 @@ RowKey = tuple[str, str, str]
 
 @dataclass(frozen=True)
 class ScalarMetric:
-    """A single-number metric: what thresholds, the CSV and the JSON summary call it."""
+    """A single-number metric: one entry of ``SCALAR_METRICS``, one row of every report."""
 
-    name: str
+    key: str
+    """What thresholds, the CSV and the JSON summary call it: ``handshake_failure_rate``."""
+    label: str
+    """What the console and the web UI tab call it: ``handshake failure rate``."""
     unit: str
     """``count``, ``connections``, ``bytes``, ``rate`` (a fraction, shown as %) or ``per_s``."""
     meaning: str
+    """One line for the HTML report."""
+    derive: Callable[[WebSocketMetrics, float], float | None] | None = None
+    """The value from the store and the seconds the run lasted; ``None`` for a counter: the store
+    counts it under ``key``, a worker reports it and the master adds it up."""
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _per_second(total: int, duration: float) -> float | None:
+    return total / duration if duration > 0 else None
 
 
 SCALAR_METRICS: dict[str, ScalarMetric] = {
-    metric.name: metric
+    metric.key: metric
     for metric in (
-        ScalarMetric("open_connections", "connections", "connections open now"),
-        ScalarMetric("open_connections_peak", "connections", "most connections open at once"),
-        ScalarMetric("handshakes", "count", "handshakes attempted"),
-        ScalarMetric("handshakes_succeeded", "count", "handshakes that opened a connection"),
-        ScalarMetric("handshake_failures", "count", "handshakes that failed (refused, timed out, ...)"),
-        ScalarMetric("handshake_failure_rate", "rate", "handshake_failures / handshakes"),
-        ScalarMetric("messages_in", "count", "messages received: replies, pushes, broadcasts"),
-        ScalarMetric("messages_out", "count", "messages sent: send() and request() frames"),
-        ScalarMetric("bytes_in", "bytes", "payload bytes received"),
-        ScalarMetric("bytes_out", "bytes", "payload bytes sent"),
-        ScalarMetric("messages_in_per_s", "per_s", "messages received per second, run average"),
-        ScalarMetric("messages_out_per_s", "per_s", "messages sent per second, run average"),
-        ScalarMetric("bytes_in_per_s", "per_s", "payload bytes received per second, run average"),
-        ScalarMetric("bytes_out_per_s", "per_s", "payload bytes sent per second, run average"),
-        ScalarMetric("reconnects", "count", "lost connections reopened in the background"),
-        ScalarMetric("reconnect_failures", "count", "background reconnects that gave up"),
-        ScalarMetric("heartbeat_misses", "count", "heartbeats (pings) without an answer in time"),
-        ScalarMetric("late_replies", "count", "replies that came after their request timed out"),
-        ScalarMetric("failures", "count", "failure entries of WebSocket/Socket.IO rows"),
-        ScalarMetric("failure_rate", "rate", "failures / events of WebSocket/Socket.IO rows"),
+        ScalarMetric(
+            "open_connections",
+            "open connections",
+            "connections",
+            "connections open now",
+            lambda metrics, _: metrics.open_connections,
+        ),
+        ScalarMetric(
+            "open_connections_peak",
+            "peak open connections",
+            "connections",
+            "most connections open at once",
+            lambda metrics, _: metrics.peak_open_connections,
+        ),
+        ScalarMetric("handshakes", "handshakes", "count", "handshakes attempted"),
+        ScalarMetric(
+            "handshakes_succeeded",
+            "handshakes succeeded",
+            "count",
+            "handshakes that opened a connection",
+            lambda metrics, _: metrics.handshakes - metrics.handshake_failures,
+        ),
+        ScalarMetric(
+            "handshake_failures",
+            "handshake failures",
+            "count",
+            "handshakes that failed (refused, timed out, ...)",
+        ),
+        ScalarMetric(
+            "handshake_failure_rate",
+            "handshake failure rate",
+            "rate",
+            "handshake_failures / handshakes",
+            lambda metrics, _: _ratio(metrics.handshake_failures, metrics.handshakes),
+        ),
+        ScalarMetric("messages_in", "messages in", "count", "messages received: replies, pushes, broadcasts"),
+        ScalarMetric("messages_out", "messages out", "count", "messages sent: send() and request() frames"),
+        ScalarMetric("bytes_in", "bytes in", "bytes", "payload bytes received"),
+        ScalarMetric("bytes_out", "bytes out", "bytes", "payload bytes sent"),
+        ScalarMetric(
+            "messages_in_per_s",
+            "messages in, run average",
+            "per_s",
+            "messages received per second, run average",
+            lambda metrics, duration: _per_second(metrics.messages_in, duration),
+        ),
+        ScalarMetric(
+            "messages_out_per_s",
+            "messages out, run average",
+            "per_s",
+            "messages sent per second, run average",
+            lambda metrics, duration: _per_second(metrics.messages_out, duration),
+        ),
+        ScalarMetric(
+            "bytes_in_per_s",
+            "bytes in, run average",
+            "per_s",
+            "payload bytes received per second, run average",
+            lambda metrics, duration: _per_second(metrics.bytes_in, duration),
+        ),
+        ScalarMetric(
+            "bytes_out_per_s",
+            "bytes out, run average",
+            "per_s",
+            "payload bytes sent per second, run average",
+            lambda metrics, duration: _per_second(metrics.bytes_out, duration),
+        ),
+        ScalarMetric("reconnects", "reconnects", "count", "lost connections reopened in the background"),
+        ScalarMetric(
+            "reconnect_failures", "reconnects given up", "count", "background reconnects that gave up"
+        ),
+        ScalarMetric(
+            "heartbeat_misses", "heartbeat misses", "count", "heartbeats (pings) without an answer in time"
+        ),
+        ScalarMetric(
+            "late_replies", "late replies", "count", "replies that came after their request timed out"
+        ),
+        ScalarMetric("failures", "failures", "count", "failure entries of WebSocket/Socket.IO rows"),
+        ScalarMetric(
+            "failure_rate",
+            "failure rate",
+            "rate",
+            "failures / events of WebSocket/Socket.IO rows",
+            lambda metrics, _: _ratio(metrics.failures, metrics.events),
+        ),
     )
 }
+COUNTERS: tuple[str, ...] = (
+    "events",
+    *(metric.key for metric in SCALAR_METRICS.values() if not metric.derive),
+)
+"""What the store counts, and a worker's report carries: ``events`` (of locust-ws sessions, the
+``failure_rate`` denominator), then the counter metrics."""
 CLOSE_CODE_METRIC = re.compile(r"close_code_(\d{1,5})")
 """``close_code_1006``: how many connections ended with that close code (a count)."""
 
-_COUNTERS = (
-    "events",
-    "failures",
-    "handshakes",
-    "handshake_failures",
-    "messages_in",
-    "messages_out",
-    "bytes_in",
-    "bytes_out",
-    "reconnects",
-    "reconnect_failures",
-    "heartbeat_misses",
-    "late_replies",
-)
+
+class WorkerReport(TypedDict):
+    """What a worker sends the master with every Locust report (``take_report``), msgpack-ready."""
+
+    version: int
+    rows: list[list[Any]]
+    """``[request type, kind, name, count, failures, encoded histogram or None]``"""
+    counters: dict[str, int]
+    """Every one of ``COUNTERS``."""
+    close_codes: list[list[int]]
+    """``[code, count]`` pairs: msgpack keeps no integer keys across the wire."""
+    traffic: list[list[int]]
+    open: int
+    peak: int
 
 
 class Row:
@@ -150,31 +227,45 @@ class WorkerGauge:
     """Locust lost the worker (no heartbeat): its connections no longer count as open."""
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+KindHandler = Callable[[str, int, BaseException | None, EventContext], None]
+"""What a kind adds to the counters: ``(request type, response length, exception, context)``."""
 
 
 class WebSocketMetrics:
     """The metrics of one process (or, on a master, of the whole cluster)."""
 
+    # The counters (COUNTERS), zeroed by reset(); declared here for readers and type checkers.
+    events: int
+    failures: int
+    handshakes: int
+    handshake_failures: int
+    messages_in: int
+    messages_out: int
+    bytes_in: int
+    bytes_out: int
+    reconnects: int
+    reconnect_failures: int
+    heartbeat_misses: int
+    late_replies: int
+
     def __init__(self, clock: Callable[[], float] = time.time, max_rows: int = MAX_ROWS) -> None:
         self._clock = clock
         self.max_rows = max_rows
-        self.open_connections = 0
+        self.open_connections: int = 0
         """Connections open now: on a master, the sum of every worker's latest report."""
-        self.peak_open_connections = 0
+        self.peak_open_connections: int = 0
         self.workers: dict[str, WorkerGauge] = {}
         """Master only: client id -> that worker's gauge."""
-        self._on_kind: dict[str, Callable[[str, int, BaseException | None, dict], None]] = {
-            "connect": self._on_connect,
-            "close": self._on_close,
-            "send": self._on_send,
-            "request": self._on_request,
-            "recv": self._on_inbound,
-            "late_reply": self._on_late_reply,
-            "reconnect": self._on_reconnect,
-            "ping": self._on_heartbeat,
-            "heartbeat": self._on_heartbeat,
+        self._on_kind: dict[str, KindHandler] = {
+            Kind.CONNECT: self._on_connect,
+            Kind.CLOSE: self._on_close,
+            Kind.SEND: self._on_send,
+            Kind.REQUEST: self._on_request,
+            Kind.RECV: self._on_inbound,
+            Kind.LATE_REPLY: self._on_late_reply,
+            Kind.RECONNECT: self._on_reconnect,
+            Kind.PING: self._on_heartbeat,
+            Kind.HEARTBEAT: self._on_heartbeat,
         }
         self.reset()
 
@@ -184,12 +275,12 @@ class WebSocketMetrics:
         self.rows: dict[RowKey, Row] = {}
         self._blocked_rows: dict[str, Row] = {}  # request type -> its send-blocked row
         self._overflowed = False
-        for counter in _COUNTERS:
+        for counter in COUNTERS:
             setattr(self, counter, 0)
         self.close_codes: Counter[int] = Counter()
         self.timeline = Timeline()
         self._second: int | None = None
-        self._bucket: list = []
+        self._bucket: list[Any] = []
         self.peak_open_connections = self.open_connections
         for worker in self.workers.values():
             worker.peak = worker.open
@@ -209,10 +300,11 @@ class WebSocketMetrics:
         response_time: float | None,
         response_length: int | None,
         exception: BaseException | None = None,
-        context: dict | None = None,
+        context: EventContext | None = None,
         **_kwargs: Any,
     ) -> None:
-        """Locust ``request`` listener: account one event of a locust-ws session."""
+        """Locust ``request`` listener: account one event of a locust-ws session (one whose
+        ``context`` has a ``ws_kind``; Locust passes every other event too)."""
         if not context:
             return
         kind = context.get("ws_kind")
@@ -248,7 +340,7 @@ class WebSocketMetrics:
             name = OVERFLOW_NAME
         return self.rows.setdefault((request_type, kind, name), Row())
 
-    def _traffic_bucket(self) -> list:
+    def _traffic_bucket(self) -> list[Any]:
         second = int(self._clock())
         if second != self._second:
             self._second = second
@@ -261,7 +353,7 @@ class WebSocketMetrics:
         self._traffic_bucket()[OPEN] = self.open_connections
 
     def _on_connect(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         self.handshakes += 1
         if exception is not None:
@@ -271,7 +363,7 @@ class WebSocketMetrics:
         self._gauge_moved()
 
     def _on_close(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         if self.open_connections > 0:
             self.open_connections -= 1
@@ -281,37 +373,36 @@ class WebSocketMetrics:
             self.close_codes[code] += 1
 
     def _on_send(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         if exception is None:
             self._sent(length)
         self._send_blocked(request_type, context)
 
     def _on_request(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
-        # sent_bytes: the request frame's size, None when it never left; sessions that do not
-        # report it count as one message of unknown size.
-        sent = context.get("sent_bytes", -1)
-        if sent is not None:
-            self._sent(max(sent, 0))
+        if "sent_bytes" not in context:  # a session that does not say: one message, size unknown
+            self._sent(0)
+        elif (sent := context["sent_bytes"]) is not None:  # None: the request never left
+            self._sent(sent)
         if length:
             self._received(length)
         self._send_blocked(request_type, context)
 
     def _on_inbound(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         self._received(length)
 
     def _on_late_reply(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         self.late_replies += 1
         self._received(length)
 
     def _on_reconnect(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         if exception is None:
             self.reconnects += 1
@@ -319,7 +410,7 @@ class WebSocketMetrics:
             self.reconnect_failures += 1
 
     def _on_heartbeat(
-        self, request_type: str, length: int, exception: BaseException | None, context: dict
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
         if exception is not None:
             self.heartbeat_misses += 1
@@ -338,29 +429,29 @@ class WebSocketMetrics:
         bucket[MESSAGES_IN] += 1
         bucket[BYTES_IN] += length
 
-    def _send_blocked(self, request_type: str, context: dict) -> None:
+    def _send_blocked(self, request_type: str, context: EventContext) -> None:
         send_ms = context.get("send_ms")
         if send_ms is not None:
             row = self._blocked_rows.get(request_type)
             if row is None:
                 row = self._blocked_rows[request_type] = self._new_row(
-                    request_type, "send_blocked", SEND_BLOCKED_NAME
+                    request_type, SEND_BLOCKED, SEND_BLOCKED_NAME
                 )
             row.count += 1
             row.record_ms(send_ms)
 
     # -- worker -> master ------------------------------------------------------------------
 
-    def take_report(self) -> dict[str, Any]:
+    def take_report(self) -> WorkerReport:
         """Everything recorded since the last report, msgpack-ready, for ``report_to_master``;
         the store then starts afresh (the gauge stays, the peak restarts from it)."""
-        report = {
+        report: WorkerReport = {
             "version": REPORT_VERSION,
             "rows": [
                 [*key, row.count, row.failures, row.histogram.to_wire() if row.histogram else None]
                 for key, row in self.rows.items()
             ],
-            "counters": {counter: getattr(self, counter) for counter in _COUNTERS},
+            "counters": {counter: getattr(self, counter) for counter in COUNTERS},
             "close_codes": [[code, count] for code, count in self.close_codes.items()],
             "traffic": self.timeline.to_wire(),
             "open": self.open_connections,
@@ -369,7 +460,7 @@ class WebSocketMetrics:
         self.reset()
         return report
 
-    def merge_report(self, worker_id: str, label: str, report: dict[str, Any]) -> None:
+    def merge_report(self, worker_id: str, label: str, report: WorkerReport) -> None:
         """Add a worker's report (``take_report``) to this cluster-wide store."""
         if report.get("version") != REPORT_VERSION:
             logger.warning("ignoring a locust-ws report of version %r from %s", report.get("version"), label)
@@ -379,7 +470,7 @@ class WebSocketMetrics:
             row = self.rows.get((request_type, kind, name)) or self._new_row(request_type, kind, name)
             row.add(count, failures, histogram)
         for counter, value in report["counters"].items():
-            if counter in _COUNTERS:
+            if counter in COUNTERS:
                 setattr(self, counter, getattr(self, counter) + value)
         for code, count in report["close_codes"]:
             self.close_codes[int(code)] += count
@@ -424,33 +515,11 @@ class WebSocketMetrics:
         return max(end - self.started_at, 0.0)
 
     def scalars(self, now: float | None = None) -> dict[str, float | None]:
-        """Every ``SCALAR_METRICS`` value; rates of nothing (no handshakes yet) are ``None``."""
+        """Every ``SCALAR_METRICS`` value by key; rates of nothing (no handshakes yet) are ``None``."""
         duration = self.duration(now)
-
-        def per_second(total: int) -> float | None:
-            return total / duration if duration > 0 else None
-
         return {
-            "open_connections": self.open_connections,
-            "open_connections_peak": self.peak_open_connections,
-            "handshakes": self.handshakes,
-            "handshakes_succeeded": self.handshakes - self.handshake_failures,
-            "handshake_failures": self.handshake_failures,
-            "handshake_failure_rate": _ratio(self.handshake_failures, self.handshakes),
-            "messages_in": self.messages_in,
-            "messages_out": self.messages_out,
-            "bytes_in": self.bytes_in,
-            "bytes_out": self.bytes_out,
-            "messages_in_per_s": per_second(self.messages_in),
-            "messages_out_per_s": per_second(self.messages_out),
-            "bytes_in_per_s": per_second(self.bytes_in),
-            "bytes_out_per_s": per_second(self.bytes_out),
-            "reconnects": self.reconnects,
-            "reconnect_failures": self.reconnect_failures,
-            "heartbeat_misses": self.heartbeat_misses,
-            "late_replies": self.late_replies,
-            "failures": self.failures,
-            "failure_rate": _ratio(self.failures, self.events),
+            key: metric.derive(self, duration) if metric.derive else getattr(self, key)
+            for key, metric in SCALAR_METRICS.items()
         }
 
     def value(self, metric: str) -> float | None:
@@ -460,7 +529,7 @@ class WebSocketMetrics:
             return self.close_codes.get(int(close_code.group(1)), 0)
         return self.scalars()[metric]
 
-    def summary(self, now: float | None = None) -> dict[str, Any]:
+    def summary(self, now: float | None = None) -> WebSocketSummary:
         """Everything, JSON-ready: what the console table, CSV, JSON file, HTML section and the
         web UI tab show. Times in milliseconds, rates as fractions, per-second values as floats."""
         now = self._clock() if now is None else now
@@ -501,7 +570,7 @@ class WebSocketMetrics:
         }
 
 
-def _row_summary(row: Row) -> dict[str, Any]:
+def _row_summary(row: Row) -> LatencyStats:
     histogram = row.histogram
     summary: dict[str, Any] = {
         "count": row.count,
@@ -509,12 +578,11 @@ def _row_summary(row: Row) -> dict[str, Any]:
         "samples": histogram.count if histogram else 0,
     }
     if histogram is None or not histogram.count:
-        return {**summary, "min_ms": None, "avg_ms": None, **dict.fromkeys(PERCENTILE_KEYS), "max_ms": None}
-    stats = histogram.stats()
-    return {
-        **summary,
-        "min_ms": stats.min_ms,
-        "avg_ms": round(stats.avg_ms, 3),
-        **dict(zip(PERCENTILE_KEYS, stats.percentiles_ms.values(), strict=True)),
-        "max_ms": stats.max_ms,
-    }
+        summary.update(dict.fromkeys(TIME_KEYS))
+    else:
+        stats = histogram.stats()
+        summary["min_ms"], summary["avg_ms"] = stats.min_ms, round(stats.avg_ms, 3)
+        summary.update(zip(PERCENTILE_KEYS, stats.percentiles_ms.values(), strict=True))
+        summary["max_ms"] = stats.max_ms
+    # The percentile keys are built, not written out: TIME_KEYS holds them to LatencyStats's.
+    return cast("LatencyStats", summary)

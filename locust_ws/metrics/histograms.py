@@ -78,7 +78,8 @@ class LatencyHistogram:
     @property
     def count(self) -> int:
         """Number of samples recorded."""
-        return self._hdr.total_count
+        count: int = self._hdr.total_count
+        return count
 
     def record_ms(self, milliseconds: float) -> None:
         """Record one latency given in (float) milliseconds; negative values count as 0. The hot
@@ -124,7 +125,8 @@ class LatencyHistogram:
 
     @property
     def max_ms(self) -> float:
-        return self._hdr.get_max_value() / 1000.0
+        max_us: int = self._hdr.get_max_value()
+        return max_us / 1000.0
 
     @property
     def avg_ms(self) -> float:
@@ -140,13 +142,13 @@ class LatencyHistogram:
             percentiles_ms=self.percentiles_ms(percentiles),
         )
 
-    def to_wire(self) -> list:
+    def to_wire(self) -> list[str | int]:
         """``[encoded counters, exact sum in us]``: compact (compressed, base64) and msgpack-safe."""
         encoded = self._hdr.encode()
         return [encoded.decode("ascii") if isinstance(encoded, bytes) else encoded, self.total_us]
 
     @classmethod
-    def from_wire(cls, wire: Sequence) -> LatencyHistogram:
+    def from_wire(cls, wire: Sequence[str | int]) -> LatencyHistogram:
         """The histogram ``to_wire`` produced (raises ``ValueError`` for anything else)."""
         try:
             encoded, total_us = wire

@@ -7,6 +7,7 @@ twice as many seconds, so a day-long run costs what a half-hour one does. Pure d
 from __future__ import annotations
 
 import math
+from typing import Any
 
 MESSAGES_IN, MESSAGES_OUT, BYTES_IN, BYTES_OUT, OPEN = range(5)
 """Positions in a bucket: four sums over the bucket's seconds, then the last open-connections
@@ -17,7 +18,11 @@ RATE_LAG_S = 2
 the latest second is still filling (and on a master, workers report every 3 s)."""
 
 
-def new_bucket() -> list:
+Bucket = list[Any]
+"""``[messages in, messages out, bytes in, bytes out, open connections or None]``"""
+
+
+def new_bucket() -> Bucket:
     return [0, 0, 0, 0, None]
 
 
@@ -27,9 +32,9 @@ class Timeline:
     def __init__(self, max_points: int = 1800) -> None:
         self.max_points = max_points
         self.width = 1
-        self.buckets: dict[int, list] = {}
+        self.buckets: dict[int, Bucket] = {}
 
-    def bucket(self, second: int) -> list:
+    def bucket(self, second: int) -> Bucket:
         """The bucket holding ``second`` (created when needed); callers add to its fields."""
         start = second - second % self.width
         bucket = self.buckets.get(start)
@@ -40,7 +45,7 @@ class Timeline:
             bucket = self.buckets[start] = new_bucket()
         return bucket
 
-    def add(self, second: int, values: list) -> None:
+    def add(self, second: int, values: list[Any]) -> None:
         """Add traffic sums (and a gauge value, when ``values`` has one) to a bucket."""
         bucket = self.bucket(second)
         for field in (MESSAGES_IN, MESSAGES_OUT, BYTES_IN, BYTES_OUT):
@@ -69,7 +74,7 @@ class Timeline:
                     totals[field] += bucket[field]
         return tuple(total / span for total in totals)  # type: ignore[return-value]
 
-    def points(self) -> list[list]:
+    def points(self) -> list[list[float]]:
         """``[second, msgs in/s, msgs out/s, open connections]`` per bucket in time order, with
         empty buckets filled in and the gauge carried forward from the last value seen."""
         if not self.buckets:
@@ -84,12 +89,12 @@ class Timeline:
             points.append([start, bucket[MESSAGES_IN] / self.width, bucket[MESSAGES_OUT] / self.width, gauge])
         return points
 
-    def to_wire(self) -> list[list]:
+    def to_wire(self) -> list[list[int]]:
         """The traffic sums of every bucket as ``[second, in, out, bytes in, bytes out]``, for a
         worker's report (the master keeps the cluster's gauge itself)."""
         return [[start, *bucket[:OPEN]] for start, bucket in self.buckets.items()]
 
-    def add_wire(self, wire: list[list]) -> None:
+    def add_wire(self, wire: list[list[int]]) -> None:
         """Add the traffic of another timeline's ``to_wire``."""
         for start, *sums in wire:
             self.add(int(start), sums)

@@ -8,10 +8,10 @@ below Locust's report and needs nothing else to render. Pure functions.
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from ..metrics.collector import SCALAR_METRICS
 from ..metrics.histograms import format_ms
+from ..metrics.summary_types import WebSocketSummary
 from ..metrics.thresholds import format_value
 from .summary import LATENCY_KEYS, worker_label
 from .svg import line_chart
@@ -35,11 +35,11 @@ def _table(head: list[str], rows: list[list[str]], text: bool = False) -> str:
     return f"<table{css_class}><thead><tr>{head_html}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_section(summary: dict[str, Any]) -> str:
+def render_section(summary: WebSocketSummary) -> str:
     """The section for a summary (``WebSocketMetrics.summary()``, optionally ``with_thresholds``)."""
     parts = [f'<section id="{SECTION_ID}"><style>{_STYLE}</style><h2>WebSockets (locust-ws)</h2>']
-    if summary.get("aborted"):
-        parts.append(f'<p class="fail">Aborted early: {html.escape(summary["aborted"])}</p>')
+    if aborted := summary.get("aborted"):
+        parts.append(f'<p class="fail">Aborted early: {html.escape(aborted)}</p>')
     if summary.get("thresholds"):
         parts.append("<h3>Thresholds</h3>")
         rows = [
@@ -68,14 +68,9 @@ def render_section(summary: dict[str, Any]) -> str:
         )
     )
     parts.append("<h3>Connections and traffic</h3>")
-    metrics = summary["metrics"]
     rows = [
-        [
-            html.escape(name),
-            format_value(value, SCALAR_METRICS[name].unit),
-            html.escape(SCALAR_METRICS[name].meaning),
-        ]
-        for name, value in metrics.items()
+        [html.escape(key), format_value(summary["metrics"][key], metric.unit), html.escape(metric.meaning)]
+        for key, metric in SCALAR_METRICS.items()
     ]
     rows += [
         [f"close_code_{code}", str(count), "connections that ended with this close code"]

@@ -1,7 +1,8 @@
 """The end-of-run WebSocket summary as text: the console table, ``PREFIX_ws.csv`` and the JSON file.
 
-Everything here renders the JSON-ready dict of ``WebSocketMetrics.summary()`` (plus threshold
-results), so the console, CSV, JSON, HTML and web UI always show the same numbers. Pure functions.
+Everything here renders the JSON-ready ``WebSocketSummary`` of ``WebSocketMetrics.summary()`` (plus
+threshold results), so the console, CSV, JSON, HTML and web UI always show the same numbers; the
+single numbers are ``SCALAR_METRICS``, row by row, in every one of them. Pure functions.
 """
 
 from __future__ import annotations
@@ -11,35 +12,50 @@ import io
 import json
 from typing import Any
 
-from ..metrics.collector import PERCENTILE_KEYS, SCALAR_METRICS
+from ..metrics.collector import SCALAR_METRICS
 from ..metrics.histograms import format_ms
+from ..metrics.summary_types import (
+    PERCENTILE_KEYS,
+    TIME_KEYS,
+    LatencyStats,
+    TimeKey,
+    WebSocketSummary,
+    WorkerSummary,
+)
 from ..metrics.thresholds import ThresholdResult, format_value
 
-LATENCY_KEYS = ("min_ms", "avg_ms", *PERCENTILE_KEYS, "max_ms")
-_TABLE_LATENCY_KEYS = (*PERCENTILE_KEYS, "max_ms", "avg_ms")
+LATENCY_KEYS = TIME_KEYS
+_TABLE_LATENCY_KEYS: tuple[TimeKey, ...] = (*PERCENTILE_KEYS, "max_ms", "avg_ms")
 _NAME_WIDTH_MAX = 40
+_SCALAR_COLUMNS = 3
 
 
 def with_thresholds(
-    summary: dict[str, Any], results: list[ThresholdResult], aborted: str | None = None
-) -> dict[str, Any]:
+    summary: WebSocketSummary, results: list[ThresholdResult], aborted: str | None = None
+) -> WebSocketSummary:
     """The summary plus the threshold verdicts (and why the run was aborted early, if it was)."""
-    return {
-        **summary,
-        "thresholds": [
-            {
-                "threshold": result.threshold.text,
-                "passed": result.passed,
-                "observed": result.observed,
-                "observed_text": result.observed_text(),
-            }
-            for result in results
-        ],
-        "aborted": aborted,
-    }
+    judged = summary.copy()
+    judged["thresholds"] = [
+        {
+            "threshold": result.threshold.text,
+            "passed": result.passed,
+            "observed": result.observed,
+            "observed_text": result.observed_text(),
+        }
+        for result in results
+    ]
+    judged["aborted"] = aborted
+    return judged
 
 
-def format_console(summary: dict[str, Any]) -> str:
+def scalar_cells(summary: WebSocketSummary) -> list[tuple[str, str]]:
+    """``(label, value as shown)`` of every ``SCALAR_METRICS`` entry, in the table's order: what
+    the console and the web UI tab list."""
+    values = summary["metrics"]
+    return [(metric.label, format_value(values[key], metric.unit)) for key, metric in SCALAR_METRICS.items()]
+
+
+def format_console(summary: WebSocketSummary) -> str:
     """The table printed under Locust's own at the end of a headless run."""
     rows = summary["latency"]
     name_width = min(max([len("Name"), *(len(row["name"]) for row in rows)]), _NAME_WIDTH_MAX)
@@ -63,23 +79,20 @@ def format_console(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _connection_lines(summary: dict[str, Any]) -> list[str]:
-    metrics = summary["metrics"]
-
-    def shown(name: str) -> str:
-        return format_value(metrics[name], SCALAR_METRICS[name].unit)
-
+def _connection_lines(summary: WebSocketSummary) -> list[str]:
+    """The single numbers in columns (label, then value), the close codes and the workers."""
+    cells = scalar_cells(summary)
+    label_width = max(len(label) for label, _ in cells)
+    value_width = max(len(shown) for _, shown in cells)
+    column_cells = [f"{label:<{label_width}} {shown:>{value_width}}" for label, shown in cells]
     lines = [
-        f"Connections: {metrics['open_connections']} open, peak {metrics['open_connections_peak']}; "
-        f"handshakes {metrics['handshakes']} ({metrics['handshake_failures']} failed, "
-        f"{shown('handshake_failure_rate')}); reconnects {metrics['reconnects']} "
-        f"({metrics['reconnect_failures']} gave up); heartbeat misses {metrics['heartbeat_misses']}",
-        f"Traffic: in {metrics['messages_in']} msgs ({shown('messages_in_per_s')}), "
-        f"{metrics['bytes_in']} B; out {metrics['messages_out']} msgs ({shown('messages_out_per_s')}), "
-        f"{metrics['bytes_out']} B; late replies {metrics['late_replies']}",
-        "Close codes: "
-        + (", ".join(f"{code} x {count}" for code, count in summary["close_codes"].items()) or "none"),
+        "   ".join(column_cells[start : start + _SCALAR_COLUMNS]).rstrip()
+        for start in range(0, len(column_cells), _SCALAR_COLUMNS)
     ]
+    lines.append(
+        "Close codes: "
+        + (", ".join(f"{code} x {count}" for code, count in summary["close_codes"].items()) or "none")
+    )
     if summary["workers"]:
         lines.append(
             "Per worker: "
@@ -92,7 +105,7 @@ def _connection_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def worker_label(worker: dict[str, Any]) -> str:
+def worker_label(worker: WorkerSummary) -> str:
     """A worker as every report names it: ``host_1234`` or, once Locust lost it, ``host_1234
     (missing)``, so a per-worker gauge of 0 is never mistaken for a worker with nothing open."""
     return worker["worker"] + (" (missing)" if worker.get("missing") else "")
@@ -112,27 +125,29 @@ CSV_HEADER = (
 )
 
 
-def csv_rows(summary: dict[str, Any]) -> list[list[Any]]:
+def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
     """``PREFIX_ws.csv``: one row per metric name (a latency row, a kind, a single number)."""
     blank_latency = [""] * len(LATENCY_KEYS)
     rows: list[list[Any]] = []
     for row in summary["latency"]:
         rows.append(["latency", row["type"], row["kind"], row["name"], *_latency_cells(row), "", "ms"])
-    for row in summary["latency_by_kind"]:
-        rows.append(["latency_by_kind", "", row["kind"], "", *_latency_cells(row), "", "ms"])
-    for name, value in summary["metrics"].items():
-        rows.append([name, "", "", "", "", "", "", *blank_latency, _cell(value), SCALAR_METRICS[name].unit])
+    for by_kind in summary["latency_by_kind"]:
+        rows.append(["latency_by_kind", "", by_kind["kind"], "", *_latency_cells(by_kind), "", "ms"])
+    for key, metric in SCALAR_METRICS.items():
+        rows.append(
+            [key, "", "", "", "", "", "", *blank_latency, _cell(summary["metrics"][key]), metric.unit]
+        )
     for code, count in summary["close_codes"].items():
         rows.append([f"close_code_{code}", "", "", "", "", "", "", *blank_latency, count, "count"])
     for worker in summary["workers"]:
-        for metric in ("open_connections", "open_connections_peak"):
+        for gauge in ("open_connections", "open_connections_peak"):
             rows.append(
-                [metric, "", "", worker["worker"], "", "", "", *blank_latency, worker[metric], "connections"]
+                [gauge, "", "", worker["worker"], "", "", "", *blank_latency, worker[gauge], "connections"]
             )
     return rows
 
 
-def _latency_cells(row: dict[str, Any]) -> list[Any]:
+def _latency_cells(row: LatencyStats) -> list[Any]:
     return [row["count"], row["failures"], row["samples"], *(_cell(row[key]) for key in LATENCY_KEYS)]
 
 
@@ -142,7 +157,7 @@ def _cell(value: Any) -> Any:
     return round(value, 6) if isinstance(value, float) else value
 
 
-def format_csv(summary: dict[str, Any]) -> str:
+def format_csv(summary: WebSocketSummary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
@@ -150,5 +165,5 @@ def format_csv(summary: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def format_json(summary: dict[str, Any]) -> str:
+def format_json(summary: WebSocketSummary) -> str:
     return json.dumps(summary, indent=2, sort_keys=False)

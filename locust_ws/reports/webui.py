@@ -4,8 +4,9 @@ Extended the way Locust supports (its ``examples/extend_web_ui.py``): the tab an
 columns go into ``template_args`` (``extended_tabs``, ``extended_tables``), and every
 ``/stats/requests`` response, which the UI polls every 2 s, gets the tab's rows as
 ``extended_stats``. Locust's tab shows one table, so every row has the same columns: a metric, its
-value, failures and, for latency rows, the percentiles. The web UI's HTML report download gets the
-same section as ``--html``.
+value, failures and, for latency rows, the percentiles: every ``SCALAR_METRICS`` entry by its label,
+the live rates and gauges per worker, the latency rows and the close codes. The web UI's HTML report
+download gets the same section as ``--html``.
 """
 
 from __future__ import annotations
@@ -16,16 +17,14 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from ..metrics.collector import PERCENTILE_KEYS, SCALAR_METRICS
 from ..metrics.histograms import format_ms
-from ..metrics.thresholds import format_value
+from ..metrics.summary_types import PERCENTILE_KEYS, TimeKey, WebSocketSummary
 from .html import inject_section, render_section
-from .summary import format_csv, worker_label
+from .summary import format_csv, scalar_cells, worker_label
 
 TAB_KEY = "websockets"
-_LATENCY_COLUMNS = tuple(
-    (key.removesuffix("_ms").replace(".", ""), key) for key in (*PERCENTILE_KEYS, "max_ms")
-)
+_SHOWN_TIMES: tuple[TimeKey, ...] = (*PERCENTILE_KEYS, "max_ms")
+_LATENCY_COLUMNS = tuple((key.removesuffix("_ms").replace(".", ""), key) for key in _SHOWN_TIMES)
 """(column key, summary key): column keys are plain lowercase words, since the UI camel-cases the
 keys of what it polls."""
 COLUMNS = (
@@ -35,7 +34,7 @@ COLUMNS = (
     *((column, f"{key.removesuffix('_ms')} ms") for column, key in _LATENCY_COLUMNS),
 )
 
-SummarySource = Callable[[], dict[str, Any]]
+SummarySource = Callable[[], WebSocketSummary]
 
 
 def _row(metric: str, value: Any = "", fails: Any = "", **latencies: str) -> dict[str, Any]:
@@ -47,29 +46,20 @@ def _row(metric: str, value: Any = "", fails: Any = "", **latencies: str) -> dic
     }
 
 
-def tab_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The tab's table: gauge, live rates, latency per row, close codes and counters."""
-    metrics, current = summary["metrics"], summary["current"]
-
-    def shown(name: str) -> str:
-        return format_value(metrics[name], SCALAR_METRICS[name].unit)
-
-    rows = [
-        _row("open connections", metrics["open_connections"]),
-        *(
-            _row(f"open connections ({worker_label(worker)})", worker["open_connections"])
-            for worker in summary["workers"]
-        ),
-        _row("peak open connections", metrics["open_connections_peak"]),
+def tab_rows(summary: WebSocketSummary) -> list[dict[str, Any]]:
+    """The tab's table: the single numbers, gauges per worker, live rates, latency per row and
+    close codes."""
+    current = summary["current"]
+    rows = [_row(label, shown) for label, shown in scalar_cells(summary)]
+    rows += [
+        _row(f"open connections ({worker_label(worker)})", worker["open_connections"])
+        for worker in summary["workers"]
+    ]
+    rows += [
         _row("messages in /s", f"{current['messages_in_per_s']:.1f}"),
         _row("messages out /s", f"{current['messages_out_per_s']:.1f}"),
         _row("bytes in /s", f"{current['bytes_in_per_s']:.0f}"),
         _row("bytes out /s", f"{current['bytes_out_per_s']:.0f}"),
-        _row(
-            "handshakes",
-            f"{metrics['handshakes']} ({shown('handshake_failure_rate')} failed)",
-            metrics["handshake_failures"],
-        ),
     ]
     rows += [
         _row(
@@ -81,12 +71,6 @@ def tab_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
         for row in summary["latency"]
     ]
     rows += [_row(f"close code {code}", count) for code, count in summary["close_codes"].items()]
-    rows += [
-        _row("reconnects", metrics["reconnects"], metrics["reconnect_failures"]),
-        _row("heartbeat misses", metrics["heartbeat_misses"]),
-        _row("late replies", metrics["late_replies"]),
-        _row("failures", f"{metrics['failures']} ({shown('failure_rate')} of events)", metrics["failures"]),
-    ]
     return rows
 
 

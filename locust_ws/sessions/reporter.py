@@ -1,21 +1,22 @@
 """The one place where measurements leave a session: Locust ``request`` events.
 
-Every event carries ``context["ws_kind"]`` (``connect``, ``close``, ``send``, ``recv``, ``request``,
-``late_reply``, ``fanout``, ``push``, ``ping``, ``heartbeat``, ``wait``, ``handler``, ``reconnect``;
-``heartbeat`` is a Socket.IO server ping, timed since the previous one) so that listeners such as the
-metrics module can classify events without parsing row names, which locustfiles may rename. Close
-events also carry ``close_code``; send events carry ``send_ms``, the time spent writing the frame
-(it grows under backpressure, when the server reads slower than we write).
+Every event carries its ``Kind`` as ``context["ws_kind"]``, plus the measurements of that kind
+(``close_code``, ``send_ms``, ``sent_bytes``, ``namespace``): the contract of ``events.py``, which
+listeners such as the metrics read instead of parsing row names, which locustfiles may rename.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from locust import User
 from locust.event import EventHook
 
 from ..redaction import redact_error
+from .events import EventContext, Kind
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 class Reporter:
@@ -33,27 +34,27 @@ class Reporter:
 
     def fire(
         self,
-        kind: str,
+        kind: Kind,
         name: str,
         response_time: float | None,
         response_length: int = 0,
         exception: BaseException | None = None,
-        **context: Any,
+        **context: Unpack[EventContext],
     ) -> None:
         """Report one measurement; ``response_time`` in milliseconds, ``None`` for frames that
         have no duration (so they count without dragging the percentiles down). A failure's
         text is redacted first (``redaction.py``): no secret reaches the stats or a report."""
         if exception is not None:
             exception = redact_error(exception, self.secrets)
-        if self._user_context is not None:
-            context = {**self._user_context(), "ws_kind": kind, **context}
-        else:
-            context["ws_kind"] = kind
+        event: EventContext | dict[str, Any] = context
+        if self._user_context is not None:  # the session's keys win over the user's
+            event = {**self._user_context(), **context}
+        event["ws_kind"] = kind
         self.request_event.fire(
             request_type=self.request_type,
             name=name,
             response_time=response_time,
             response_length=response_length,
             exception=exception,
-            context=context,
+            context=event,
         )

@@ -45,6 +45,7 @@ from ..redaction import payload_secrets
 from ..transport.polling import PollingTransport
 from ..transport.wire import Transport
 from .connection import WebSocketConnection
+from .events import Kind
 from .replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class SocketIOSession(WebSocketConnection):
                 elapsed = (received_at - started) * 1000.0
             except ConnectError as failure:
                 error, elapsed = failure, (perf_counter() - started) * 1000.0
-            self._report.fire("connect", f"connect {namespace}", elapsed, 0, error, namespace=namespace)
+            self._report.fire(Kind.CONNECT, f"connect {namespace}", elapsed, 0, error, namespace=namespace)
             refusal = refusal or error
         if refusal is not None:
             self._report_close(None)  # the namespaces that did connect are dropped with the rest
@@ -228,14 +229,16 @@ class SocketIOSession(WebSocketConnection):
 
     def _report_connect(self, response_time: float | None, error: Exception | None = None) -> None:
         for namespace in self._requested:
-            self._report.fire("connect", f"connect {namespace}", response_time, 0, error, namespace=namespace)
+            self._report.fire(
+                Kind.CONNECT, f"connect {namespace}", response_time, 0, error, namespace=namespace
+            )
 
     def _report_close(self, response_time: float | None, error: Exception | None = None) -> None:
         """Socket.IO's view of a closing connection: each connected namespace is disconnected
         (``disconnect <namespace>``), so every ``connect <namespace>`` row gets its end."""
         for namespace in self.namespaces:
             self._report.fire(
-                "close",
+                Kind.CLOSE,
                 f"disconnect {namespace}",
                 response_time,
                 0,
@@ -282,9 +285,9 @@ class SocketIOSession(WebSocketConnection):
         try:
             size, send_ms = self._send_packet(ws, frames)
         except ConnectionClosed as error:
-            self._report.fire("send", name, None, 0, error, namespace=namespace)
+            self._report.fire(Kind.SEND, name, None, 0, error, namespace=namespace)
             raise
-        self._report.fire("send", name, None, size, namespace=namespace, send_ms=send_ms)
+        self._report.fire(Kind.SEND, name, None, size, namespace=namespace, send_ms=send_ms)
         return size
 
     def call(
@@ -435,7 +438,7 @@ class SocketIOSession(WebSocketConnection):
                 raise ValueError(f"unexpected Engine.IO packet {payload[:20]!r}")
             # CLOSE: the server ends the session; the transport closes right after it.
         except ValueError as error:  # also UnicodeDecodeError: a broken packet, not a broken link
-            self._report.fire("recv", "recv", None, len(payload), error)
+            self._report.fire(Kind.RECV, "recv", None, len(payload), error)
 
     def _on_ping(self, received_at: float) -> None:
         """Answer at once (in the reader, so nothing a task or handler does can delay it)."""
@@ -447,7 +450,7 @@ class SocketIOSession(WebSocketConnection):
                 ws.send(packets.PONG_FRAME, packets.OPCODE_TEXT)
             except (OSError, websocket.WebSocketException):
                 return  # the reader sees the loss next
-        self._report.fire("heartbeat", "heartbeat", gap_ms)
+        self._report.fire(Kind.HEARTBEAT, "heartbeat", gap_ms)
 
     def _on_attachment(self, payload: bytes, received_at: float) -> None:
         self.messages_in += 1
@@ -484,7 +487,7 @@ class SocketIOSession(WebSocketConnection):
         self, namespace: str, ack_id: int | None, data: list, received_at: float, length: int
     ) -> None:
         event, args = data[0], tuple(data[1:])
-        self._report.fire("recv", f"recv {event}", None, length, namespace=namespace)
+        self._report.fire(Kind.RECV, f"recv {event}", None, length, namespace=namespace)
         if args and isinstance(args[0], dict):
             self._measure_latency(args[0])
         handlers = self._handlers.get((namespace, event))
@@ -501,7 +504,7 @@ class SocketIOSession(WebSocketConnection):
         if self.namespaces.pop(namespace, None) is None:
             return
         self.rooms.pop(namespace, None)
-        self._report.fire("close", f"disconnect {namespace}", None, 0, namespace=namespace)
+        self._report.fire(Kind.CLOSE, f"disconnect {namespace}", None, 0, namespace=namespace)
         if not self.namespaces and self._ws is not None:
             self._closing = True
             try:
@@ -525,7 +528,7 @@ class SocketIOSession(WebSocketConnection):
         due = self._last_ping + limit
         if now < due:
             return due
-        self._report.fire("heartbeat", "heartbeat", None, 0, HeartbeatMissed(limit))
+        self._report.fire(Kind.HEARTBEAT, "heartbeat", None, 0, HeartbeatMissed(limit))
         ws.lose(f"missed heartbeat (no ping within {limit:g} s)")
         return None
 
@@ -556,7 +559,7 @@ class SocketIOSession(WebSocketConnection):
             return True, handler(*args)
         except Exception as error:  # noqa: BLE001 - a broken handler must not stop the others
             self._report.fire(
-                "handler", f"handler {handler_name}", None, 0, HandlerError(handler_name, error)
+                Kind.HANDLER, f"handler {handler_name}", None, 0, HandlerError(handler_name, error)
             )
             return False, None
         finally:

@@ -20,6 +20,7 @@ from locust.event import EventHook
 from ..errors import ConnectionClosed, HandlerError
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
 from .connection import Predicate, WebSocketConnection
+from .events import Kind
 from .replies import Reply
 
 MessageHandler = Callable[[Any], None]
@@ -95,9 +96,9 @@ class WebSocketSession(WebSocketConnection):
         try:
             send_ms = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
-            self._report.fire("send", name, None, 0, error)
+            self._report.fire(Kind.SEND, name, None, 0, error)
             raise
-        self._report.fire("send", name, None, len(payload), send_ms=send_ms)
+        self._report.fire(Kind.SEND, name, None, len(payload), send_ms=send_ms)
         return len(payload)
 
     def request(
@@ -165,7 +166,7 @@ class WebSocketSession(WebSocketConnection):
             correlation_id = self._correlation_id(message)
             if correlation_id is not None and self._resolve(correlation_id, message, received_at, length):
                 return
-        self._report.fire("recv", "recv", None, length)
+        self._report.fire(Kind.RECV, "recv", None, length)
         if isinstance(message, dict):
             self._measure_latency(message)
         for handler in self._handlers:
@@ -174,7 +175,7 @@ class WebSocketSession(WebSocketConnection):
             except Exception as error:  # noqa: BLE001 - a broken handler must not kill the reader
                 handler_name = getattr(handler, "__name__", type(handler).__name__)
                 failure = HandlerError(handler_name, error)
-                self._report.fire("handler", f"handler {handler_name}", None, 0, failure)
+                self._report.fire(Kind.HANDLER, f"handler {handler_name}", None, 0, failure)
         if self._waiters:
             self._wake_waiters(message, received_at, length)
 

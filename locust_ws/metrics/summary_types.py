@@ -1,0 +1,119 @@
+"""The summary dict: what ``WebSocketMetrics.summary()`` returns and every report renders.
+
+One JSON-ready dict feeds the console table, the CSV, the JSON file, the HTML section and the web UI
+tab, so they cannot disagree; the ``TypedDict`` s here say what it holds, as Locust's
+``StatsEntryDict`` does for its own stats, and are the signatures of every renderer. Times in
+milliseconds, rates as fractions (0.01 is 1 %), per-second values as floats. Types only: nothing
+here measures or renders.
+"""
+
+import sys
+from typing import Literal, get_args
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # Python 3.10's TypedDict knows no NotRequired; Locust depends on typing_extensions
+    from typing_extensions import NotRequired, TypedDict
+
+PercentileKey = Literal["p50_ms", "p90_ms", "p95_ms", "p99_ms", "p99.9_ms"]
+"""The summary keys of ``histograms.REPORTED_PERCENTILES`` (``percentile_label`` + ``_ms``)."""
+TimeKey = Literal["min_ms", "avg_ms", PercentileKey, "max_ms"]
+"""Every latency statistic of a row, in milliseconds."""
+PERCENTILE_KEYS: tuple[PercentileKey, ...] = get_args(PercentileKey)
+TIME_KEYS: tuple[TimeKey, ...] = get_args(TimeKey)
+"""``min_ms``, ``avg_ms``, the percentiles, ``max_ms``: the order of the CSV's and HTML's columns."""
+
+# Functional syntax: "p99.9_ms" is no identifier. The time keys are TimeKey's, which a test holds
+# to; a row without samples has None for each of them.
+LatencyStats = TypedDict(
+    "LatencyStats",
+    {
+        "count": int,
+        "failures": int,
+        "samples": int,
+        "min_ms": float | None,
+        "avg_ms": float | None,
+        "p50_ms": float | None,
+        "p90_ms": float | None,
+        "p95_ms": float | None,
+        "p99_ms": float | None,
+        "p99.9_ms": float | None,
+        "max_ms": float | None,
+    },
+)
+"""Events, failures and latency samples of a row (failed samples with a time included)."""
+
+
+class LatencyRow(LatencyStats):
+    """One row: a request type, kind and name, e.g. ``WS``, ``connect``, ``connect /echo``."""
+
+    type: str
+    kind: str
+    """A ``sessions.events.Kind`` value, or ``send_blocked``."""
+    name: str
+
+
+class KindLatency(LatencyStats):
+    """The rows of one kind merged over names and request types."""
+
+    kind: str
+
+
+class LiveRates(TypedDict):
+    """Traffic per second over the last seconds (``timeline.RATE_WINDOW_S``), not the run average."""
+
+    messages_in_per_s: float
+    messages_out_per_s: float
+    bytes_in_per_s: float
+    bytes_out_per_s: float
+
+
+class WorkerSummary(TypedDict):
+    """A worker's open-connections gauge as the master last heard it."""
+
+    worker: str
+    """Its label: ``worker 2``."""
+    open_connections: int
+    open_connections_peak: int
+    missing: bool
+    """Locust lost it: its connections no longer count as open."""
+
+
+class TimelineSummary(TypedDict):
+    """The run over time, for the charts: ``[second, messages in/s, messages out/s, open connections]``
+    per point, each point covering ``width_s`` seconds."""
+
+    width_s: int
+    points: list[list[float]]
+
+
+class ThresholdVerdict(TypedDict):
+    """One threshold judged on the run."""
+
+    threshold: str
+    """As written: ``connect:p95<500ms``."""
+    passed: bool
+    observed: float | None
+    """In the threshold's unit (ms, a fraction or a plain number); ``None`` without samples."""
+    observed_text: str
+
+
+class WebSocketSummary(TypedDict):
+    """Everything one run measured; ``thresholds`` and ``aborted`` once it is judged
+    (``reports.summary.with_thresholds``)."""
+
+    duration_s: float
+    metrics: dict[str, float | None]
+    """Every ``SCALAR_METRICS`` value by key, in the table's order; ``None`` for a rate of nothing."""
+    current: LiveRates
+    workers: list[WorkerSummary]
+    """Master only, by label; empty in a single process."""
+    close_codes: dict[str, int]
+    """Close code (as text: JSON keys are strings) -> connections that ended with it."""
+    latency: list[LatencyRow]
+    latency_by_kind: list[KindLatency]
+    """The kinds that have samples."""
+    timeline: TimelineSummary
+    thresholds: NotRequired[list[ThresholdVerdict]]
+    aborted: NotRequired[str | None]
+    """Why the run was stopped early by a failing threshold; ``None`` when it was not."""

@@ -1,0 +1,82 @@
+"""What a session's ``request`` events tell the metrics: the contract between ``sessions`` and ``metrics``.
+
+Locust's ``request`` event has a free-form ``context`` dict. Every event a locust-ws session fires
+(``reporter.Reporter.fire``) puts its ``Kind`` there under ``ws_kind``, and some kinds add a
+measurement of their own; ``EventContext`` names those keys. The metrics layer
+(``metrics.collector``) classifies events by kind, never by row name, which a locustfile may rename
+(``name=``); an event without ``ws_kind`` (HTTP, other plugins) is none of ours.
+
+Data flows one way: sessions write this contract and the metrics read it; neither end is imported
+here (no sockets, no gevent, no Locust), so both sides, and their tests, depend on this module alone.
+``Kind`` is a ``str`` enum: ``"connect"`` and ``Kind.CONNECT`` compare, hash, format and serialise
+(JSON, msgpack) alike, so a session still firing plain strings and a worker report decoded on the
+master land on the same rows as the members.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TypedDict
+
+
+class Kind(str, enum.Enum):
+    """What one ``request`` event measures. Its response time is in milliseconds; ``None`` (no
+    time) for kinds that are only counted."""
+
+    CONNECT = "connect"
+    """A connection attempt: the handshake (Socket.IO: up to each namespace's CONNECT); a
+    success opens one connection, a failure counts as a failed handshake."""
+    CLOSE = "close"
+    """The end of an open connection (Socket.IO: of a namespace): our close handshake, or no time
+    when the server closed it or it was lost; ``close_code`` says how it ended."""
+    SEND = "send"
+    """A frame sent without waiting (``send``, ``emit``), no time; its length is the bytes sent
+    and ``send_ms`` the time spent writing them. A failure when nothing could be sent."""
+    RECV = "recv"
+    """An inbound message that answers no request, no time; its length is the bytes received."""
+    REQUEST = "request"
+    """A round trip (``request``, ``call``) until its reply or ack; the length is the reply's
+    bytes, ``sent_bytes`` and ``send_ms`` describe the request frame."""
+    LATE_REPLY = "late_reply"
+    """A reply that came after its request had timed out, no time."""
+    FANOUT = "fanout"
+    """Another client's stamped message reaching us: sender -> server -> us (``client_ts``)."""
+    PUSH = "push"
+    """A server-stamped message reaching us: server -> us (``server_ts``)."""
+    PING = "ping"
+    """A WebSocket ping answered by its pong; a failure when no pong came in time."""
+    HEARTBEAT = "heartbeat"
+    """A Socket.IO server ping, timed since the previous one; a failure when one is missed."""
+    WAIT = "wait"
+    """A named ``wait_for``: the time until the matching message, or a failure at the timeout."""
+    HANDLER = "handler"
+    """A message handler that raised: a failure, no time."""
+    RECONNECT = "reconnect"
+    """A lost connection reopened in the background, timed from the loss; a failure when the
+    reconnect loop gave up."""
+
+    # str's own, as StrEnum (Python 3.11+) has them: rows and reports show "connect", not
+    # "Kind.CONNECT", on every supported Python.
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self, format_spec)
+
+
+class EventContext(TypedDict, total=False):
+    """The keys of a session event's ``context``, besides whatever ``User.context()`` adds."""
+
+    ws_kind: Kind
+    """On every event of a locust-ws session (set by ``Reporter.fire``)."""
+    close_code: int | None
+    """``close`` events: the close code that ended the connection (the server's, ours, or 1006
+    when it was lost); Socket.IO's ``disconnect`` of a namespace by the server has none."""
+    send_ms: float
+    """``send`` and ``request`` events: milliseconds spent writing the frame, which grow under
+    backpressure (the server reads slower than we write)."""
+    sent_bytes: int | None
+    """``request`` events: the size of the request frame, ``None`` when it never left. A
+    ``request`` event without the key counts as one message sent of unknown size."""
+    namespace: str
+    """Socket.IO events: the namespace they belong to."""
