@@ -44,6 +44,7 @@ from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
+from .events import Kind
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
@@ -269,13 +270,13 @@ class WebSocketConnection:
 
     def _report_connect(self, response_time: float | None, error: Exception | None = None) -> None:
         """Report a connection attempt (``response_time`` in ms)."""
-        self._report.fire("connect", self._connect_name, response_time, 0, error)
+        self._report.fire(Kind.CONNECT, self._connect_name, response_time, 0, error)
 
     def _report_close(self, response_time: float | None, error: Exception | None = None) -> None:
         """Report the end of an open connection: our close handshake (ms) or the server's close or
         loss (no time), with ``close_code``. Every successful connect row gets one close row."""
         self._report.fire(
-            "close", f"close {self._label}", response_time, 0, error, close_code=self.close_code
+            Kind.CLOSE, f"close {self._label}", response_time, 0, error, close_code=self.close_code
         )
 
     # -- reconnecting -----------------------------------------------------------------------
@@ -310,10 +311,10 @@ class WebSocketConnection:
             except ConnectError:
                 attempt += 1
                 continue
-            self._report.fire("reconnect", f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
+            self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
             return
         failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
-        self._report.fire("reconnect", f"reconnect {self._label}", None, 0, failure)
+        self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", None, 0, failure)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
@@ -400,7 +401,7 @@ class WebSocketConnection:
             return True
         if self._expired and self._expired.pop(key) is not None:
             self.late_replies += 1
-            self._report.fire("late_reply", "late reply", None, length)
+            self._report.fire(Kind.LATE_REPLY, "late reply", None, length)
             return True
         return False
 
@@ -426,7 +427,7 @@ class WebSocketConnection:
             if entry in self._waiters:
                 self._waiters.remove(entry)
         if name is not None:
-            self._report.fire("wait", name, elapsed, length, error)
+            self._report.fire(Kind.WAIT, name, elapsed, length, error)
         return message
 
     def _wake_waiters(self, message: Any, received_at: float, length: int) -> None:
@@ -448,7 +449,7 @@ class WebSocketConnection:
             message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
         )
         for kind, latency in latencies:
-            self._report.fire(kind, _LATENCY_ROWS[kind], latency)
+            self._report.fire(Kind(kind), _LATENCY_ROWS[kind], latency)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -512,7 +513,7 @@ class WebSocketConnection:
             return None
         if self._awaiting_pong is not None:  # due: the pong's deadline passed
             self._awaiting_pong = None
-            self._report.fire("ping", "ping", None, 0, PongTimeout(self.pong_timeout))
+            self._report.fire(Kind.PING, "ping", None, 0, PongTimeout(self.pong_timeout))
             ws.lose(f"no pong within {self.pong_timeout:g} s")
             return None
         if now < self._next_ping:  # the last pong came early: the next ping is an interval after it
@@ -537,7 +538,7 @@ class WebSocketConnection:
         self._awaiting_pong = None
         self._next_ping = perf_counter() + self.ping_interval
         heartbeats.scheduler.move(self._heartbeat, self._next_ping)
-        self._report.fire("ping", "ping", pong.rtt * 1000.0)
+        self._report.fire(Kind.PING, "ping", pong.rtt * 1000.0)
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -577,7 +578,7 @@ class WebSocketConnection:
 
     def _report_not_connected(self, name: str, message: str = "not connected") -> NotConnected:
         error = NotConnected(message)
-        self._report.fire("send", name, None, 0, error)
+        self._report.fire(Kind.SEND, name, None, 0, error)
         return error
 
     def _send_frame(self, ws: Transport, payload: bytes, opcode: int, timeout: float | None = None) -> float:
@@ -613,7 +614,7 @@ class WebSocketConnection:
 
     def _report_reply(self, reply: Reply, **context: Any) -> None:
         self._report.fire(
-            "request", reply.name, reply.response_time, reply.response_length, reply.error, **context
+            Kind.REQUEST, reply.name, reply.response_time, reply.response_length, reply.error, **context
         )
 
 
