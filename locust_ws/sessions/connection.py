@@ -44,6 +44,7 @@ from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
+from .dispatch import HandlerDispatcher
 from .events import Kind
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
@@ -115,6 +116,7 @@ class WebSocketConnection:
         skip_utf8_validation: bool = False,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         reconnect_close_codes: Collection[int] = RECONNECT_CLOSE_CODES,
+        slow_handler_ms: float = 100.0,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -124,10 +126,13 @@ class WebSocketConnection:
         websocket-client for ``wss://``; an inbound message larger than ``max_message_size`` bytes
         (0: no limit) is refused with close code 1009 before its payload is read. A connection
         that ends with a code in ``reconnect_close_codes`` (1006 when it was lost) is reopened; one
-        the server closed with another code (1000, 1008, 4001 ...) stays closed."""
+        the server closed with another code (1000, 1008, 4001 ...) stays closed. Message handlers
+        run in the session's handler greenlet; one slower than ``slow_handler_ms`` is logged once."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
+        self._handler_jobs = HandlerDispatcher(self._report, slow_handler_ms)
+        """Runs the locustfile's handlers off the reader, in arrival order."""
         self.connect_timeout = connect_timeout
         self.reply_timeout = reply_timeout
         self.ping_interval = ping_interval
@@ -318,9 +323,10 @@ class WebSocketConnection:
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
-        close frame; the close handshake is reported as ``close <path>``. Safe to call twice, on a
-        lost connection, or on one that never opened."""
+        close frame; the close handshake is reported as ``close <path>``, and the handler greenlet
+        ends. Safe to call twice, on a lost connection, or on one that never opened."""
         self._stop_reconnecting()
+        self._handler_jobs.stop()
         ws, reader = self._ws, self._reader
         if ws is None:
             return

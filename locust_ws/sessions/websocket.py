@@ -11,13 +11,14 @@ response time in float milliseconds.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
 from locust.event import EventHook
 
-from ..errors import ConnectionClosed, HandlerError
+from ..errors import ConnectionClosed
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
 from .connection import Predicate, WebSocketConnection
 from .events import Kind
@@ -138,9 +139,11 @@ class WebSocketSession(WebSocketConnection):
     # -- receiving --------------------------------------------------------------------------
 
     def on_message(self, handler: MessageHandler) -> MessageHandler:
-        """Register ``handler(message)`` for every inbound message that is not a reply. It runs in
-        the reader greenlet, so it must not block; an exception becomes a failure entry
-        ``handler <name>`` and the loop goes on. Usable as a decorator."""
+        """Register ``handler(message)`` for every inbound message that is not a reply. Handlers run
+        in the session's handler greenlet, in arrival order, never in the reader: a handler that
+        sleeps delays the handlers after it, not pongs, replies or latency stamps. An exception
+        becomes a failure entry ``handler <name>`` and the next message is handled as usual.
+        Usable as a decorator."""
         self._handlers.append(handler)
         return handler
 
@@ -169,15 +172,15 @@ class WebSocketSession(WebSocketConnection):
         self._report.fire(Kind.RECV, "recv", None, length)
         if isinstance(message, dict):
             self._measure_latency(message)
-        for handler in self._handlers:
-            try:
-                handler(message)
-            except Exception as error:  # noqa: BLE001 - a broken handler must not kill the reader
-                handler_name = getattr(handler, "__name__", type(handler).__name__)
-                failure = HandlerError(handler_name, error)
-                self._report.fire(Kind.HANDLER, f"handler {handler_name}", None, 0, failure)
+        if self._handlers:
+            self._handler_jobs.submit(functools.partial(self._run_handlers, message))
         if self._waiters:
             self._wake_waiters(message, received_at, length)
+
+    def _run_handlers(self, message: Any) -> None:
+        """In the handler greenlet: every ``on_message`` handler, in registration order."""
+        for handler in self._handlers:
+            self._handler_jobs.run_handler(handler, (message,))
 
     def _correlation_id(self, message: Any) -> Any:
         try:

@@ -36,8 +36,11 @@ class WebSocketUser(RealtimeUser):
 
     abstract = True
 
-    path: ClassVar[str] = "/"
-    """Path (or full URL) connected to in ``on_start``."""
+    path: ClassVar[str] = ""
+    """Path joined onto the host's URL (or a full URL) connected to in ``on_start``. Empty (the
+    default): the host's URL exactly as given, its path and query included, since most real
+    endpoints live at a path (``--host ws://example.com/ws``) and a server bound to ``/ws`` refuses
+    ``/ws/``."""
     subprotocols: ClassVar[Sequence[str]] = ()
     reply_timeout: ClassVar[float] = 5.0
     """Default seconds ``request()`` and ``wait_for()`` wait."""

@@ -104,12 +104,6 @@ def test_base_url_path_and_query_reach_the_server_as_given(ws_server, make_sessi
     assert [event.exception for event in event_log.named(f"connect {ws_server.bound_path}")] == [None]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 13 defect 1: the default path '/' is appended to the host's path (/some/path/), "
-    "which a server bound to /some/path refuses; host path and query must be used as given",
-)
 def test_host_with_a_path_is_connected_to_as_given_by_a_default_user(ws_server):
     urls_seen: list[str] = []
 
