@@ -18,7 +18,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
@@ -30,6 +30,7 @@ from ..errors import WebSocketError
 from ..patterns.backoff import Backoff
 from ..patterns.cooldown import Cooldowns
 from ..patterns.stagger import ConnectGate
+from ..protocol.codes import RECONNECT_CLOSE_CODES
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
 from .http import RealtimeHttpSession
@@ -79,6 +80,11 @@ class RealtimeUser(User):
     """Seconds: the longest wait between reconnect attempts."""
     reconnect_max_attempts: ClassVar[int] = 0
     """Give up after this many failed attempts (reported as a failure); 0 never gives up."""
+    reconnect_close_codes: ClassVar[Collection[int]] = RECONNECT_CLOSE_CODES
+    """Close codes after which a connection is reopened (1006 = lost); a server closing with
+    another code (1000, 1008, 4001 ...) meant it, and the connection stays closed."""
+    slow_handler_ms: ClassVar[float] = 100.0
+    """A message handler slower than this is logged once (handlers run one after another)."""
     reconnect_jitter: ClassVar[bool] = True
     """Draw each wait uniformly below its bound, so a crowd does not reconnect in lockstep."""
     user_index_timeout: ClassVar[float] = 30.0
@@ -113,6 +119,8 @@ class RealtimeUser(User):
             "max_message_size": self.max_message_size,
             "sslopt": self.sslopt(),
             "backoff": self.backoff(),
+            "reconnect_close_codes": self.reconnect_close_codes,
+            "slow_handler_ms": self.slow_handler_ms,
             "connect_gate": self._connect_gate,
         }
 

@@ -51,8 +51,6 @@ class SocketIOUser(RealtimeUser):
     socketio_path: ClassVar[str] = "socket.io"
     ack_timeout: ClassVar[float] = 5.0
     """Default seconds ``call()`` waits for its ack and ``wait_for()`` for its event."""
-    slow_handler_ms: ClassVar[float] = 100.0
-    """Log (once per handler) a handler that runs longer than this."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
 
@@ -74,7 +72,6 @@ class SocketIOUser(RealtimeUser):
                 self,
                 ack_timeout=self.ack_timeout,
                 room_key=self.room_key,
-                slow_handler_ms=self.slow_handler_ms,
                 **self.session_options(),
             )
         )
