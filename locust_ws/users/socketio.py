@@ -55,6 +55,10 @@ class SocketIOUser(RealtimeUser):
     """Log (once per handler) a handler that runs longer than this."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
+    retry_refused_namespaces: ClassVar[bool] = False
+    """Ask again on every reconnect for namespaces the server refused, and keep reconnecting when
+    it refused them all. Off: a refused namespace (bad auth) stays out until ``connect`` is called
+    again, and a connection with every namespace refused is not reconnected."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -75,6 +79,7 @@ class SocketIOUser(RealtimeUser):
                 ack_timeout=self.ack_timeout,
                 room_key=self.room_key,
                 slow_handler_ms=self.slow_handler_ms,
+                retry_refused_namespaces=self.retry_refused_namespaces,
                 **self.session_options(),
             )
         )
