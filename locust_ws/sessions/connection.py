@@ -2,11 +2,19 @@
 handshake and background reconnect, and the reporting of all of that.
 
 It knows nothing about what the frames mean. Protocol sessions subclass it: ``WebSocketSession``
-(JSON messages, correlation ids) and ``SocketIOSession`` (Engine.IO / Socket.IO packets). They plug
-in through three methods: ``_on_open`` runs the protocol's own handshake on top of the WebSocket
-one (on every reconnect too), ``_on_data`` receives every complete data frame in the reader
-greenlet, and ``_report_connect`` names the connect rows. Every measurement leaves as a Locust
-``request`` event through ``Reporter``, with ``request_type`` set by the subclass.
+(JSON messages, correlation ids) and ``SocketIOSession`` (Socket.IO packets, over the Engine.IO
+client it has). They plug in through these hooks, and no other method is overridden:
+
+- ``_on_data`` receives every complete data frame, in the reader greenlet (required);
+- ``_on_open`` runs the protocol's own handshake on top of the transport's, on every reconnect too;
+- ``_create_connection`` opens the transport (default: a WebSocket);
+- ``_start_heartbeat`` starts the connection's liveness check (default: WebSocket pings);
+- ``_report_connect`` and ``_report_close`` name the rows that open and end a connection.
+
+A protocol may also end the connection itself without a close row (``_close_quietly``, when it
+has reported the end already) and keep it down until the next ``connect`` (``_give_up``, when
+reopening cannot help). Every measurement leaves as a Locust ``request`` event through
+``Reporter``, with ``request_type`` set by the subclass.
 """
 
 from __future__ import annotations
@@ -169,6 +177,7 @@ class WebSocketConnection:
         self._awaiting_pong: bytes | None = None  # the heartbeat ping that has had no pong yet
         self._ping_sequence = 0
         self._opening = False  # between the WebSocket handshake and the end of _on_open
+        self._given_up: str | None = None  # why the connection stays down until connect()
         self._fresh_connection_state()
         self._connect_args: dict[str, Any] | None = None
         self._reconnector: gevent.Greenlet | None = None
@@ -195,6 +204,7 @@ class WebSocketConnection:
         if self._ws is not None:
             self.close()
         self._connect_args = connect_args
+        self._given_up = None
         try:
             self._open(**connect_args)
         except ConnectError:
@@ -257,15 +267,22 @@ class WebSocketConnection:
             raise
         finally:
             self._opening = False
-        if self.ping_interval > 0:
-            self._heartbeat = heartbeats.scheduler.start(
-                functools.partial(self._heartbeat_tick, ws), perf_counter() + self.ping_interval
-            )
+        self._heartbeat = self._start_heartbeat(ws)
 
     def _create_connection(self, url: str, options: dict[str, Any]) -> Transport:
         """Open the transport: a ``WireSocket`` (``wire.open_websocket``); anything with its
         ``read``/``send``/``send_close``/``shutdown`` surface will do."""
         return open_websocket(url, options)
+
+    def _start_heartbeat(self, ws: Transport) -> heartbeats.HeartbeatTimer | None:
+        """Start the liveness check of the connection that just opened, on the process's heartbeat
+        scheduler (it is cancelled here when the connection ends): a WebSocket ping every
+        ``ping_interval``, or none when that is 0. ``None``: no check."""
+        if self.ping_interval <= 0:
+            return None
+        return heartbeats.scheduler.start(
+            functools.partial(self._heartbeat_tick, ws), perf_counter() + self.ping_interval
+        )
 
     def _on_open(self, ws: Transport, started: float, handshake_ms: float) -> None:
         """The protocol's handshake after the WebSocket one, with the reader already running.
@@ -292,7 +309,13 @@ class WebSocketConnection:
         return self._reconnector is not None and not self._reconnector.dead
 
     def _start_reconnecting(self) -> None:
-        if self.backoff is None or self._connect_args is None or self.reconnecting or self._closing:
+        if (
+            self.backoff is None
+            or self._connect_args is None
+            or self.reconnecting
+            or self._closing
+            or self._given_up is not None
+        ):
             return
         self._reconnector = gevent.spawn(self._reconnect_loop, perf_counter())
 
@@ -315,11 +338,22 @@ class WebSocketConnection:
                 self._open(**self._connect_args)
             except ConnectError:
                 attempt += 1
-                continue
+                if self._given_up is None:
+                    continue
+                failure = ConnectError(f"gave up reconnecting: {self._given_up}")
+                break
             self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
             return
-        failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
+        else:
+            failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
         self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", None, 0, failure)
+
+    def _give_up(self, reason: str) -> None:
+        """Keep the connection down until the next ``connect``, because reopening it cannot help
+        (Socket.IO: the server refused every namespace, a refused login): no reconnect starts or
+        goes on, and calls fail, paced, with ``not connected (<reason>)`` instead of reopening it.
+        Call it before raising the ``ConnectError`` that fails the attempt."""
+        self._given_up = reason
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
@@ -355,6 +389,20 @@ class WebSocketConnection:
             # that was reported open is reported closed exactly once.
             self._report_close((perf_counter() - start) * 1000.0, error)
             self._teardown(ws)
+
+    def _close_quietly(self, code: int = 1000) -> None:
+        """Start closing the connection on behalf of the protocol, which has reported its end
+        already (Socket.IO: the server disconnected the last namespace): no close row and no
+        reconnect follow, and the next call reopens it, as after ``close()``. Does not wait for
+        the server's close frame, so the reader may call it."""
+        ws = self._ws
+        if ws is None:
+            return
+        self._closing = True
+        try:
+            ws.send_close(code)
+        except (OSError, websocket.WebSocketException):
+            ws.shutdown()
 
     # -- round trips and waits --------------------------------------------------------------
 
@@ -574,10 +622,14 @@ class WebSocketConnection:
 
     def _may_reopen(self) -> bool:
         """Whether a call may reopen the closed connection: we closed it, or it ended with a close
-        code that reconnects."""
+        code that reconnects, and the protocol has not given it up."""
+        if self._given_up is not None:
+            return False
         return self._closing or self.close_code is None or self.close_code in self.reconnect_close_codes
 
     def _down_reason(self) -> str:
+        if self._given_up is not None:
+            return f"not connected ({self._given_up})"
         if self.close_code is None or self._closing or self.close_code in self.reconnect_close_codes:
             return "not connected"
         return f"not connected (closed by server with code {self.close_code})"

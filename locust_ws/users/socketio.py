@@ -53,6 +53,10 @@ class SocketIOUser(RealtimeUser):
     """Default seconds ``call()`` waits for its ack and ``wait_for()`` for its event."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
+    retry_refused_namespaces: ClassVar[bool] = False
+    """Ask again on every reconnect for namespaces the server refused, and keep reconnecting when
+    it refused them all. Off: a refused namespace (bad auth) stays out until ``connect`` is called
+    again, and a connection with every namespace refused is not reconnected."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -72,6 +76,7 @@ class SocketIOUser(RealtimeUser):
                 self,
                 ack_timeout=self.ack_timeout,
                 room_key=self.room_key,
+                retry_refused_namespaces=self.retry_refused_namespaces,
                 **self.session_options(),
             )
         )

@@ -7,20 +7,9 @@ import pytest
 from locust_ws.demo.socketio_app import JoinLimits, SocketIOSettings
 from locust_ws.errors import ActionRefused
 from locust_ws.protocol import socketio_packets as packets
-from locust_ws.sessions.socketio import _endpoint, _refusal
+from locust_ws.sessions.rooms import refusal
 
 TEXT, BINARY = packets.OPCODE_TEXT, packets.OPCODE_BINARY
-
-
-def test_open_packet_gives_sid_and_heartbeat_in_seconds():
-    opened = packets.parse_open('0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":20000}')
-    assert opened == packets.EngineOpen("abc", 25.0, 20.0, ())
-
-
-@pytest.mark.parametrize("text", ['0{"sid":"abc"}', "40", "0[]", '2{"sid":"x"}'])
-def test_anything_else_is_not_an_open_packet(text):
-    with pytest.raises(ValueError):
-        packets.parse_open(text)
 
 
 def test_events_are_framed_as_engineio_messages():
@@ -79,23 +68,13 @@ def test_refusal_message_is_the_servers_text():
     assert packets.refusal_message(None) == "refused by server"
 
 
-def test_endpoint_replaces_the_path_and_keeps_the_query():
-    assert _endpoint("", "socket.io") == "/socket.io/"
-    assert _endpoint("", "/custom/path/") == "/custom/path/"
-    assert _endpoint("https://example.com/ignored?tenant=7", "socket.io") == (
-        "https://example.com/socket.io/?tenant=7"
-    )
-    with pytest.raises(ValueError, match="absolute"):
-        _endpoint("example.com:80", "socket.io")
-
-
 def test_error_acks_by_convention_are_refusals():
-    assert _refusal("join", {"ok": True, "room": "r"}) is None
-    assert _refusal("join", "fine") is None
-    refused = _refusal("join", {"ok": False, "error": "rate_limited", "reason": "cooldown"})
+    assert refusal("join", {"ok": True, "room": "r"}) is None
+    assert refusal("join", "fine") is None
+    refused = refusal("join", {"ok": False, "error": "rate_limited", "reason": "cooldown"})
     assert isinstance(refused, ActionRefused)
     assert str(refused) == "join refused: rate_limited (cooldown)"
-    assert str(_refusal("leave", {"error": "not in room"})) == "leave refused: not in room"
+    assert str(refusal("leave", {"error": "not in room"})) == "leave refused: not in room"
 
 
 def test_join_limits_enforce_the_cooldown_then_the_capacity():

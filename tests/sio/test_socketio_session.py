@@ -86,15 +86,78 @@ def test_bad_auth_is_a_failure_entry_with_the_servers_message(make_session, even
     assert not session.connected
 
 
-def test_a_refused_namespace_fails_the_connect_and_drops_the_others(make_session, event_log):
+# Issue 13, defect 8: this used to fail the connect and drop "/" with the refused "/chat".
+def test_a_refused_namespace_is_reported_once_and_the_others_stay_connected(make_session, event_log):
     session = make_session()
-    with pytest.raises(NamespaceRefused, match="missing token"):
-        session.connect(namespaces=["/", "/chat"])
-    assert event_log.successes("connect /")
-    assert "missing token" in str(event_log.failures("connect /chat")[0].exception)
-    # the namespace that did connect is closed with the connection, so connects and ends balance
-    assert len(event_log.named("disconnect /")) == 1
-    assert not session.connected and session.namespaces == {}
+    session.connect(namespaces=["/", "/chat"])  # no token: /chat refuses, / does not care
+    assert session.connected and list(session.namespaces) == ["/"]
+    assert len(event_log.successes("connect /")) == 1
+    [refused] = event_log.named("connect /chat")
+    assert str(refused.exception).startswith("namespace /chat refused: missing token")
+    assert event_log.named("disconnect /") == []  # "/" was never dropped
+    assert session.call("echo", 1).data == 1
+    with pytest.raises(NotConnected, match=r"^namespace /chat not connected \(refused: missing token"):
+        session.emit("echo", 1, namespace="/chat")
+
+
+def test_a_refused_namespace_is_not_asked_for_again_when_the_connection_is_reopened(
+    make_session, event_log, demo_http
+):
+    session = make_session(backoff=Backoff(base=0.05, cap=0.1))
+    session.connect(namespaces=["/", "/chat"])
+    assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
+    wait_until(lambda: event_log.named("reconnect /socket.io/"))
+    assert event_log.successes("reconnect /socket.io/")
+    assert len(event_log.successes("connect /")) == 2
+    assert len(event_log.named("connect /chat")) == 1  # the refusal of the first connect only
+    assert list(session.namespaces) == ["/"]
+
+
+def test_retry_refused_namespaces_asks_for_them_on_every_reconnect(make_session, event_log, demo_http):
+    session = make_session(backoff=Backoff(base=0.05, cap=0.1), retry_refused_namespaces=True)
+    session.connect(namespaces=["/", "/chat"])
+    assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
+    wait_until(lambda: event_log.named("reconnect /socket.io/"))
+    assert len(event_log.failures("connect /chat")) == 2
+    assert len(event_log.successes("connect /")) == 2
+
+
+def test_a_connection_whose_every_namespace_was_refused_stays_down_until_connect_is_called(
+    make_session, event_log, login
+):
+    session = make_session(backoff=Backoff(base=0.02, cap=0.02, jitter=False))
+    with pytest.raises(NamespaceRefused, match="invalid token"):
+        session.connect(namespaces=["/", "/chat"], auth={"token": "wrong"})
+    gevent.sleep(0.3)  # some fifteen reconnect delays
+    assert not session.reconnecting and not session.connected
+    assert len(event_log.named("connect /")) == len(event_log.named("connect /chat")) == 1
+    # A call neither reopens it nor spins: it fails, paced, saying why.
+    with pytest.raises(NotConnected, match=r"^not connected \(namespace / refused: invalid token\)$"):
+        session.call("echo", 1)
+    assert len(event_log.named("connect /")) == 1
+    session.connect(namespaces=["/", "/chat"], auth={"token": login()})  # the user asks again
+    assert set(session.namespaces) == {"/", "/chat"}
+
+
+def test_a_refusal_while_reconnecting_ends_the_reconnect_loop(make_session, event_log, login, demo_http):
+    tokens = iter([login("expiring"), "expired"])
+    session = make_session(backoff=Backoff(base=0.02, cap=0.02, jitter=False))
+    session.connect(namespaces=["/chat"], auth=lambda: {"token": next(tokens, "expired")})
+    assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
+    wait_until(lambda: event_log.named("reconnect /socket.io/"))
+    [gave_up] = event_log.named("reconnect /socket.io/")
+    assert str(gave_up.exception) == "gave up reconnecting: namespace /chat refused: invalid token"
+    gevent.sleep(0.2)  # some ten reconnect delays
+    assert not session.reconnecting
+    assert [event.exception is None for event in event_log.named("connect /chat")] == [True, False]
+
+
+def test_retry_refused_namespaces_keeps_reconnecting_when_all_were_refused(make_session, event_log):
+    session = make_session(backoff=Backoff(base=0.02, cap=0.02, jitter=False), retry_refused_namespaces=True)
+    with pytest.raises(NamespaceRefused):
+        session.connect(auth={"token": "wrong"})
+    wait_until(lambda: len(event_log.failures("connect /")) >= 3)
+    assert session.reconnecting  # as for any failed connect: retried until the user's policy gives up
 
 
 def test_refused_http_handshake_names_the_status(make_session, event_log):
@@ -284,7 +347,7 @@ def test_a_sleeping_handler_delays_no_timing_and_no_heartbeat(make_session, even
     assert event_log.failures() == []
     wait_until(lambda: handled == [1, 2, 3, 4, 5])
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len([w for w in warnings if w.startswith("Socket.IO handler slow took")]) == 1  # once
+    assert len([w for w in warnings if w.startswith("message handler slow took")]) == 1  # once
 
 
 # -- rooms --------------------------------------------------------------------------------------
@@ -336,7 +399,10 @@ def test_engineio_heartbeats_are_answered_and_reported(make_session, event_log):
     session = make_session()
     session.connect()
     wait_until(lambda: len(event_log.named("heartbeat")) >= 2)
-    assert session.ping_interval == PING_INTERVAL and session.pong_timeout == PING_TIMEOUT
+    # The server's heartbeat is the Engine.IO client's; the session's own ping_interval is the
+    # WebSocket ping of every connection, off for Socket.IO (it no longer holds pingInterval).
+    assert session.eio.ping_interval == PING_INTERVAL and session.eio.ping_timeout == PING_TIMEOUT
+    assert session.ping_interval == 0
     gaps = [event.response_time for event in event_log.named("heartbeat")]
     assert all(PING_INTERVAL * 1000 * 0.8 < gap < PING_INTERVAL * 1000 * 4 for gap in gaps)
     assert session.connected  # the server got its pongs, or it would have closed the session
