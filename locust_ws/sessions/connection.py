@@ -58,6 +58,8 @@ from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
 Predicate = Callable[[Any], bool]
+_Arrival = tuple[Any, float, int]
+"""A message as handed to a waiting task: the message, its ``perf_counter()`` arrival time, its bytes."""
 
 _ABNORMAL = CloseCode.ABNORMAL
 NOT_CONNECTED_PAUSE_S = 1.0
@@ -81,7 +83,7 @@ class _ReplySlot:
     __slots__ = ("_waiter",)
 
     def __init__(self) -> None:
-        self._waiter = Waiter()
+        self._waiter: Waiter[Any] = Waiter()
 
     def set(self, value: Any) -> None:
         get_hub().loop.run_callback(self._waiter.switch, value)
@@ -169,7 +171,7 @@ class WebSocketConnection:
 
         self._expired = ExpiredIds()
         self._pending: dict[Hashable, AsyncResult | _ReplySlot] = {}
-        self._waiters: list[tuple[Predicate | None, AsyncResult]] = []
+        self._waiters: list[tuple[Predicate | None, AsyncResult[_Arrival]]] = []
         self._ws: Transport | None = None
         self._reader: gevent.Greenlet | None = None
         self._heartbeat: heartbeats.HeartbeatTimer | None = None
@@ -372,11 +374,8 @@ class WebSocketConnection:
         error: Exception | None = None
         try:
             # Bounded: a server that stopped reading must not hold the close forever.
-            with (
-                contextlib.suppress(OSError, websocket.WebSocketException),
-                gevent.Timeout(self.close_timeout, False),
-            ):
-                ws.send_close(code, reason)
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                gevent.with_timeout(self.close_timeout, ws.send_close, code, reason, timeout_value=None)
             reader.join(timeout=max(self.close_timeout - (perf_counter() - start), 0.0))
             if not reader.dead:
                 error = CloseTimeout(self.close_timeout)
@@ -464,13 +463,16 @@ class WebSocketConnection:
         return it, or ``None`` after ``timeout`` s. With ``name`` the wait is reported."""
         timeout = self.reply_timeout if timeout is None else timeout
         self._open_connection(name or "wait_for", timeout)
-        entry: tuple[Predicate | None, AsyncResult] = (predicate, AsyncResult())
+        entry: tuple[Predicate | None, AsyncResult[_Arrival]] = (predicate, AsyncResult())
         self._waiters.append(entry)
         start = perf_counter()
-        message = error = None
+        message = None
+        error: Exception | None = None
         length = 0
         try:
-            message, received_at, length = entry[1].get(timeout=timeout)
+            arrival = entry[1].get(timeout=timeout)
+            assert arrival is not None  # _wake_waiters always sets a (message, received_at, length)
+            message, received_at, length = arrival
             elapsed = (received_at - start) * 1000.0
         except gevent.Timeout:
             error = WaitTimeout(timeout)
@@ -514,13 +516,12 @@ class WebSocketConnection:
         try:
             while closed is None:
                 for event in ws.read():
-                    kind = type(event)
-                    if kind is Message:
-                        on_data(event[0], event[1])
-                    elif kind is Pong:
-                        self._on_pong(event)  # type: ignore[arg-type]
+                    if isinstance(event, Message):
+                        on_data(event.opcode, event.payload)
+                    elif isinstance(event, Pong):
+                        self._on_pong(event)
                     else:
-                        closed = event  # type: ignore[assignment]
+                        closed = event
         finally:
             self._on_disconnect(ws, closed)
 

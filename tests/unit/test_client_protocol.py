@@ -20,7 +20,7 @@ from locust_ws.protocol.connection import (
 )
 from locust_ws.protocol.frames import FrameParser, mask
 
-from ..faulty_server import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_frame, frame
+from ..support.faulty_server import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_frame, frame
 
 
 def sent_frames(data: bytes) -> list[tuple[int, bytes]]:

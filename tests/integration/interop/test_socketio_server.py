@@ -11,7 +11,7 @@ import pytest
 
 from locust_ws import Backoff, NamespaceRefused, SocketIOSession
 
-from .conftest import SOCKETIO_TOKEN
+from ...support.third_party_servers import SOCKETIO_TOKEN
 
 
 @pytest.fixture
