@@ -28,11 +28,11 @@ from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
 from typing import Any, NamedTuple
 
-import gevent  # type: ignore[import-untyped]
-from gevent.event import AsyncResult  # type: ignore[import-untyped]
-from gevent.lock import Semaphore  # type: ignore[import-untyped]
+import gevent
+from gevent.event import AsyncResult
+from gevent.lock import Semaphore
 from locust.event import EventHook
-from socketio import packet as sio  # type: ignore[import-untyped]
+from socketio import packet as sio
 
 from ..errors import (
     AckTimeout,
@@ -318,20 +318,25 @@ class SocketIOSession(WebSocketConnection):
     def _on_engineio_open(self, opened: EngineOpen, received_at: float) -> None:
         self._resolve(_OPEN_KEY, opened, received_at, 0)
 
-    def _expect(self, key: tuple[str, str]) -> AsyncResult:
-        waiter = AsyncResult()
+    def _expect(self, key: tuple[str, str]) -> AsyncResult[tuple[Any, float, int]]:
+        waiter: AsyncResult[tuple[Any, float, int]] = AsyncResult()
         self._pending[key] = waiter
         return waiter
 
     def _await(
-        self, key: tuple[str, str], deadline: float, phase: str, waiter: AsyncResult | None = None
+        self,
+        key: tuple[str, str],
+        deadline: float,
+        phase: str,
+        waiter: AsyncResult[tuple[Any, float, int]] | None = None,
     ) -> tuple[Any, float, int]:
         """Wait for a handshake answer resolved by the reader, as a ``ConnectError`` on failure
         (a timeout names the ``phase`` that did not complete)."""
         if waiter is None:
             waiter = self._expect(key)
         try:
-            answer: tuple[Any, float, int] = waiter.get(timeout=max(0.0, deadline - perf_counter()))
+            answer = waiter.get(timeout=max(0.0, deadline - perf_counter()))
+            assert answer is not None  # get() returns a value or raises
             return answer
         except gevent.Timeout:
             raise ConnectTimeout(self.connect_timeout, phase) from None
