@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-
 _SHARED_RNG = random.Random()
 
 
