@@ -10,4 +10,5 @@
 - ``locust_cluster``: a real Locust master with workers on loopback;
 - ``webui_probe``: a script reading the web UI's "WebSockets" tab in headless Chromium;
 - ``paths``: where the repository and the test locustfiles are.
+- ``contracts``: ``contract``, the failure of a check on another library's internal.
 """
