@@ -46,6 +46,7 @@ from .metrics.thresholds import (
     parse_thresholds,
 )
 from .options import exit_code, non_negative_number
+from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
 from .reports.summary import format_console, format_csv, format_json, with_thresholds
 from .reports.webui import install_tab
@@ -215,6 +216,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     run = RunJudge(environment, metrics, thresholds)
     if web_ui is not None:
         install_tab(web_ui, run.summary)
+        install_host_scrubbing(web_ui, environment)
 
 
 class RunJudge:
@@ -286,10 +288,14 @@ class RunJudge:
             self.environment.process_exit_code = self.exit_code
 
     def _report(self, **_kwargs: Any) -> None:
-        if not self.metrics.events and not self.thresholds:
-            return
         options = self.environment.parsed_options
-        summary = self.summary()
+        measured = bool(self.metrics.events or self.thresholds)
+        summary = self.summary() if measured else None
+        html_file = getattr(options, "html_file", None)
+        if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting
+            self._rewrite_html(html_file, summary)
+        if summary is None:
+            return
         if not getattr(options, "json", False):
             console.info(format_console(summary))
             console.info("")
@@ -308,11 +314,14 @@ class RunJudge:
         json_file = getattr(options, "ws_json", None)
         if json_file:
             _write(json_file, format_json(summary))
-        html_file = getattr(options, "html_file", None)
-        if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting
-            with open(html_file, encoding="utf-8") as file:
-                report = file.read()
-            _write(html_file, inject_section(report, render_section(summary)))
+
+    def _rewrite_html(self, html_file: str, summary: WebSocketSummary | None) -> None:
+        """Locust's report with the host's secrets scrubbed and, when there is one, our section."""
+        with open(html_file, encoding="utf-8") as file:
+            report = scrub_hosts(file.read(), secret_hosts(self.environment))
+        if summary is not None:
+            report = inject_section(report, render_section(summary))
+        _write(html_file, report)
 
 
 def _write(path: str, text: str) -> None:
