@@ -66,7 +66,7 @@ class SocketIOUser(RealtimeUser):
 
     def new_session(self) -> SocketIOSession:
         """Another Socket.IO connection configured like ``self.client`` (no handlers), closed with
-        the user."""
+        the user; one the locustfile closes and drops is released at once."""
         return self.track(
             SocketIOSession(
                 self.host,

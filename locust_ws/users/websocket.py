@@ -58,7 +58,8 @@ class WebSocketUser(RealtimeUser):
 
     def new_session(self) -> WebSocketSession:
         """Another connection configured like ``self.client`` (same host, timeouts, correlation and
-        heartbeats), closed with the user; for users that hold several sockets."""
+        heartbeats), closed with the user; for users that hold several sockets. One the locustfile
+        closes and drops is released at once, so a connection per task does not pile up."""
         return self.track(
             WebSocketSession(
                 self.host,
