@@ -155,6 +155,18 @@ SCALAR_METRICS: dict[str, ScalarMetric] = {
         ScalarMetric(
             "late_replies", "late replies", "count", "replies that came after their request timed out"
         ),
+        ScalarMetric(
+            "requests_cut_off",
+            "requests cut off",
+            "count",
+            "requests sent whose user was stopped before a reply that then never came",
+        ),
+        ScalarMetric(
+            "closed_while_reconnecting",
+            "closed while reconnecting",
+            "connections",
+            "connections closed while down and being reopened (users stopped mid-backoff)",
+        ),
         ScalarMetric("failures", "failures", "count", "failure entries of WebSocket/Socket.IO rows"),
         ScalarMetric(
             "failure_rate",
@@ -247,6 +259,8 @@ class WebSocketMetrics:
     reconnect_failures: int
     heartbeat_misses: int
     late_replies: int
+    requests_cut_off: int
+    closed_while_reconnecting: int
 
     def __init__(self, clock: Callable[[], float] = time.time, max_rows: int = MAX_ROWS) -> None:
         self._clock = clock
@@ -266,6 +280,8 @@ class WebSocketMetrics:
             Kind.RECONNECT: self._on_reconnect,
             Kind.PING: self._on_heartbeat,
             Kind.HEARTBEAT: self._on_heartbeat,
+            Kind.CUT_OFF: self._on_cut_off,
+            Kind.CLOSED_RECONNECTING: self._on_closed_reconnecting,
         }
         self.reset()
 
@@ -389,6 +405,18 @@ class WebSocketMetrics:
         if length:
             self._received(length)
         self._send_blocked(request_type, context)
+
+    def _on_cut_off(
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
+    ) -> None:
+        self.requests_cut_off += 1
+        self._sent(context.get("sent_bytes") or 0)
+        self._send_blocked(request_type, context)
+
+    def _on_closed_reconnecting(
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
+    ) -> None:
+        self.closed_while_reconnecting += 1
 
     def _on_inbound(
         self, request_type: str, length: int, exception: BaseException | None, context: EventContext

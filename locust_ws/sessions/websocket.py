@@ -162,7 +162,7 @@ class WebSocketSession(WebSocketConnection):
         self.messages_in += 1
         self.bytes_in += length
         message = decode(opcode, payload)
-        if self._pending or self._expired:
+        if self._pending or self._expired or self._cut_off:
             correlation_id = self._correlation_id(message)
             if correlation_id is not None and self._resolve(correlation_id, message, received_at, length):
                 return
