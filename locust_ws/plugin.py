@@ -30,6 +30,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
+from . import preflight
 from .autostart import start_demo_if_needed
 from .cluster import open_files
 from .cluster.user_index import user_indexes
@@ -45,7 +46,7 @@ from .metrics.thresholds import (
     parse_threshold,
     parse_thresholds,
 )
-from .options import exit_code, non_negative_number
+from .options import exit_code, non_negative_number, writable_file, writable_prefix
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
 from .reports.summary import format_console, format_csv, format_json, with_thresholds
@@ -61,6 +62,7 @@ ABORT_CHECK_INTERVAL_S = 2.0
 
 _attached: WeakKeyDictionary[Environment, WebSocketMetrics] = WeakKeyDictionary()
 _locustfile_thresholds: list[Threshold] = []
+_locustfile_threshold_errors: list[str] = []
 
 
 def add_thresholds(*expressions: str) -> None:
@@ -68,8 +70,14 @@ def add_thresholds(*expressions: str) -> None:
 
         add_thresholds("connect:p95<500ms", "handshake_failure_rate<1%")
 
-    Raises ``ThresholdError`` for an invalid expression, so a typo stops the run at start-up."""
-    _locustfile_thresholds.extend(parse_thresholds(expressions))
+    An invalid expression stops the run at start-up, before any load, with the message a bad
+    ``--ws-threshold`` gets and exit code 2 (raising here, while Locust imports the locustfile,
+    would print a traceback instead)."""
+    for expression in expressions:
+        try:
+            _locustfile_thresholds.append(parse_threshold(expression))
+        except ThresholdError as error:
+            _locustfile_threshold_errors.append(f"add_thresholds(): {error}")
 
 
 def attach_metrics(environment: Environment) -> WebSocketMetrics:
@@ -148,6 +156,7 @@ class _WebUiGroup:
 
 @events.init_command_line_parser.add_listener
 def _add_options(parser: Any, **_kwargs: Any) -> None:
+    _check_locust_outputs(parser)
     group = _WebUiGroup(
         parser.add_argument_group("locust-ws", "WebSocket load: connects, metrics, reports, CI thresholds")
     )
@@ -180,7 +189,10 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         help="Seconds into the test before --ws-threshold-abort starts checking (default 10).",
     )
     group.add_argument(
-        "--ws-json", metavar="FILE", help="Write the WebSocket summary as JSON to FILE at the end."
+        "--ws-json",
+        metavar="FILE",
+        type=writable_file,
+        help="Write the WebSocket summary as JSON to FILE at the end.",
     )
     group.add_argument(
         "--ws-connect-rate",
@@ -201,8 +213,21 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     )
 
 
+_OUTPUT_TYPES = {"csv_prefix": writable_prefix, "html_file": writable_file, "json_file": writable_file}
+"""Locust's own output options, given the same start-up check as ``--ws-json``."""
+
+
+def _check_locust_outputs(parser: Any) -> None:
+    """Give Locust's ``--csv``, ``--html`` and ``--json-file`` a ``type`` that refuses an unwritable
+    path at start-up (argparse has no public way to reach an action; ``_actions`` is stable)."""
+    for action in parser._actions:
+        if action.dest in _OUTPUT_TYPES and action.type is None:
+            action.type = _OUTPUT_TYPES[action.dest]
+
+
 @events.init.add_listener
 def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> None:
+    _refuse_bad_input(environment)
     start_demo_if_needed(environment)
     open_files.install(environment)
     if environment.runner is not None:
@@ -217,6 +242,20 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     if web_ui is not None:
         install_tab(web_ui, run.summary)
         install_host_scrubbing(web_ui, environment)
+
+
+def _refuse_bad_input(environment: Environment) -> None:
+    """Exit with code 2 (``preflight.refuse``) on bad user classes, hosts or locustfile thresholds
+    (output paths are options, checked by argparse); a worker checks only its classes (the rest
+    is the master's)."""
+    classes = preflight.realtime_classes(environment)
+    problems = preflight.class_problems(classes)
+    if not isinstance(environment.runner, WorkerRunner):
+        preflight.warn_misspellings(classes)
+        problems += _locustfile_threshold_errors
+        problems += preflight.host_problems(environment, classes)
+    if problems:
+        preflight.refuse(problems)
 
 
 class RunJudge:

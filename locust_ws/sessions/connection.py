@@ -31,6 +31,7 @@ from ..errors import (
     ConnectionClosed,
     ConnectTimeout,
     HandshakeRejected,
+    InvalidURL,
     NotConnected,
     PongTimeout,
     ReplyTimeout,
@@ -210,6 +211,11 @@ class WebSocketConnection:
         self._connect_args = connect_args
         try:
             self._open(**connect_args)
+        except InvalidURL:
+            # It can never open: nothing reconnects it, and a task calling connect() in a loop
+            # fails once a second instead of as fast as it can.
+            gevent.sleep(NOT_CONNECTED_PAUSE_S)
+            raise
         except ConnectError:
             self._start_reconnecting()
             raise
@@ -228,7 +234,7 @@ class WebSocketConnection:
         try:
             url = ws_url(self.base_url, path_or_url, query)
         except ValueError as error:
-            failure = ConnectError(str(error))
+            failure: ConnectError = InvalidURL(str(error))
             self._connect_name = name or f"connect {path_or_url or '/'}"
             self._report_connect(None, failure)
             raise failure from None

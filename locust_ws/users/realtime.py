@@ -34,12 +34,14 @@ from locust import User
 from locust.env import Environment
 
 from ..cluster.user_index import user_indexes
-from ..errors import WebSocketError
+from ..errors import UserClassError, WebSocketError
 from ..patterns.backoff import Backoff
 from ..patterns.cooldown import Cooldowns
 from ..patterns.stagger import ConnectGate
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
+from . import attributes
+from .attributes import Check
 from .http import RealtimeHttpSession
 
 logger = logging.getLogger(__name__)
@@ -92,7 +94,42 @@ class RealtimeUser(User):
     user_index_timeout: ClassVar[float] = 30.0
     """Seconds a starting user waits for its ``user_index`` from the master before it gives up."""
 
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        "headers": attributes.headers,
+        "auto_connect": attributes.flag,
+        "connect_timeout": attributes.positive_seconds,
+        "close_timeout": attributes.seconds_or_off,
+        "client_ts_key": attributes.text,
+        "server_ts_key": attributes.text,
+        "sender_key": attributes.text,
+        "max_message_size": attributes.count,
+        "insecure": attributes.flag,
+        "ca_certs": attributes.optional_text,
+        "client_cert": attributes.client_cert,
+        "reconnect": attributes.flag,
+        "reconnect_base": attributes.positive_seconds,
+        "reconnect_cap": attributes.positive_seconds,
+        "reconnect_max_attempts": attributes.count,
+        "reconnect_jitter": attributes.flag,
+        "user_index_timeout": attributes.positive_seconds,
+    }
+    """What each class attribute accepts (``attributes.py``); protocol classes add theirs."""
+
+    @classmethod
+    def attribute_problems(cls) -> list[str]:
+        """What is wrong with this class's attribute values, one line each naming the attribute
+        (empty when nothing is): checked before any load, and when a user is created."""
+        return attributes.attribute_problems(cls, cls.attribute_checks)
+
+    @classmethod
+    def misspelt_attributes(cls) -> list[str]:
+        """Attributes this class defines that look like a misspelt attribute of ours or Locust's."""
+        known = [*cls.attribute_checks, *(name for name in dir(User) if not name.startswith("_"))]
+        return attributes.misspelt_attributes(cls, known)
+
     def __init__(self, environment: Environment) -> None:
+        if problems := self.attribute_problems():
+            raise UserClassError("; ".join(problems))
         super().__init__(environment)
         self._sessions: weakref.WeakValueDictionary[int, Closable] = weakref.WeakValueDictionary()
         """Every session alive, by the order they were tracked in (closed in that order)."""

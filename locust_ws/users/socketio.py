@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 from locust.env import Environment
 
 from ..sessions.socketio import SocketIOSession
+from . import attributes
+from .attributes import Check
 from .realtime import RealtimeUser, mark, subclass_attributes_marked
 
 _HANDLER_MARK = "_locust_ws_socketio_events"
@@ -55,6 +57,17 @@ class SocketIOUser(RealtimeUser):
     """Log (once per handler) a handler that runs longer than this."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
+
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        **RealtimeUser.attribute_checks,
+        "namespaces": attributes.namespaces,
+        "auth": attributes.auth,
+        "transports": attributes.transports,
+        "socketio_path": attributes.text,
+        "ack_timeout": attributes.positive_seconds,
+        "slow_handler_ms": attributes.non_negative_number,
+        "room_key": attributes.text,
+    }
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)

@@ -13,6 +13,8 @@ from locust.env import Environment
 
 from ..protocol.messages import CorrelationKey
 from ..sessions.websocket import WebSocketSession
+from . import attributes
+from .attributes import Check
 from .realtime import RealtimeUser, mark, subclass_attributes_marked
 
 _HANDLER_MARK = "_locust_ws_on_message"
@@ -49,6 +51,17 @@ class WebSocketUser(RealtimeUser):
     """JSON key (or callable) that pairs a reply with its request."""
     skip_utf8_validation: ClassVar[bool] = False
     """Trust the server's text frames to be UTF-8 (RFC 6455 requires checking; saves CPU)."""
+
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        **RealtimeUser.attribute_checks,
+        "path": attributes.path,
+        "subprotocols": attributes.strings,
+        "reply_timeout": attributes.positive_seconds,
+        "ping_interval": attributes.seconds_or_off,
+        "pong_timeout": attributes.positive_seconds,
+        "correlation": attributes.correlation,
+        "skip_utf8_validation": attributes.flag,
+    }
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
