@@ -106,11 +106,7 @@ def attach_metrics(environment: Environment) -> WebSocketMetrics:
         runner = environment.runner
         if report is None or not isinstance(runner, MasterRunner):
             return
-        label = f"worker {runner.get_worker_index(client_id)}"
-        try:
-            metrics.merge_report(client_id, label, report)
-        except (KeyError, TypeError, ValueError) as error:
-            logger.warning("ignoring a malformed locust-ws report from %s: %s", label, error)
+        metrics.merge_report(client_id, f"worker {runner.get_worker_index(client_id)}", report)
         note_missing_workers(runner, metrics)
 
     hooks.spawning_complete.add_listener(on_spawning_complete)
