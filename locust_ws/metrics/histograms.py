@@ -121,15 +121,18 @@ class LatencyHistogram:
 
     @property
     def min_ms(self) -> float:
+        """The smallest sample in milliseconds (microsecond resolution); 0.0 with no samples."""
         return self._hdr.get_min_value() / 1000.0 if self.count else 0.0
 
     @property
     def max_ms(self) -> float:
+        """The largest sample in milliseconds, within the histogram's precision; 0.0 with no samples."""
         max_us: int = self._hdr.get_max_value()
         return max_us / 1000.0
 
     @property
     def avg_ms(self) -> float:
+        """The mean of the samples in milliseconds, from their exact sum in microseconds; 0.0 with none."""
         return self.total_us / self.count / 1000.0 if self.count else 0.0
 
     def stats(self, percentiles: Sequence[float] = REPORTED_PERCENTILES) -> LatencyStats:
