@@ -2,8 +2,8 @@
 ``locust -f benchmarks/headless_locustfile.py --headless <UserClass>`` as a user would, one process
 pinned to its own core, and reads the rates from the counting server, not from Locust.
 
-Each class is one scenario, written the way the README tells users to write it; the host comes
-from ``--host``.
+Each class is one scenario, written the way docs/writing-locustfiles.md tells users to write it;
+the host comes from ``--host``.
 """
 
 from __future__ import annotations

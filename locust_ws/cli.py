@@ -1,6 +1,6 @@
 """The ``locust-ws`` command. ``locust-ws examples [DIR]`` copies the example locustfiles that ship
 inside the package into ``DIR`` (``./locustfiles`` by default), so an install from a wheel can run
-the README's commands as they are written::
+the commands of the README and docs/ as they are written::
 
     locust-ws examples && locust -f locustfiles/chat.py --headless -u 10 -r 10 -t 10s
 
@@ -20,7 +20,7 @@ from . import __version__
 EXAMPLES_PACKAGE = "locust_ws.examples"
 """Where the examples are installed; in the repository they are ``locustfiles/`` (setup.cfg)."""
 DEFAULT_DIRECTORY = Path("locustfiles")
-"""The directory the README's ``locust -f locustfiles/...`` commands expect."""
+"""The directory the docs' ``locust -f locustfiles/...`` commands expect."""
 
 
 def example_locustfiles() -> dict[str, bytes]:
