@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         NotConnected,
         PongTimeout,
         ReplyTimeout,
+        ResubscribeError,
         WaitTimeout,
         WebSocketError,
     )
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from .patterns.backoff import Backoff
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
-    from .patterns.storm import peak_rate, recovery_time
+    from .patterns.storm import counts_since, peak_rate, percentile_of_counts, recovery_time
     from .plugin import add_thresholds, attach_metrics
     from .protocol.messages import wall_ms
     from .sessions.replies import CaughtReply, Reply
@@ -68,6 +69,7 @@ _EXPORTS = {
     "RealtimeUser": ".users.realtime",
     "Reply": ".sessions.replies",
     "ReplyTimeout": ".errors",
+    "ResubscribeError": ".errors",
     "RoundRobin": ".patterns.rotation",
     "SocketIOSession": ".sessions.socketio",
     "SocketIOUser": ".users.socketio",
@@ -82,7 +84,9 @@ _EXPORTS = {
     "attach_metrics": ".plugin",
     "on": ".users.socketio",
     "on_message": ".users.websocket",
+    "counts_since": ".patterns.storm",
     "peak_rate": ".patterns.storm",
+    "percentile_of_counts": ".patterns.storm",
     "recovery_time": ".patterns.storm",
     "wall_ms": ".protocol.messages",
 }
@@ -106,6 +110,7 @@ __all__ = [
     "RealtimeUser",
     "Reply",
     "ReplyTimeout",
+    "ResubscribeError",
     "RoundRobin",
     "SocketIOSession",
     "SocketIOUser",
@@ -118,9 +123,11 @@ __all__ = [
     "WebSocketUser",
     "add_thresholds",
     "attach_metrics",
+    "counts_since",
     "on",
     "on_message",
     "peak_rate",
+    "percentile_of_counts",
     "recovery_time",
     "wall_ms",
 ]

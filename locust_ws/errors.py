@@ -92,6 +92,16 @@ class HandlerError(WebSocketError):
         super().__init__(f"handler {handler_name} raised {type(error).__name__}: {error}")
 
 
+class ResubscribeError(WebSocketError):
+    """A reopened connection could not be restored: an ``on_connect`` hook raised, or the server
+    refused to put us back in a room we had joined."""
+
+    def __init__(self, what: str, error: BaseException | str) -> None:
+        self.error = error
+        detail = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        super().__init__(f"resubscribe failed: {what}: {detail}")
+
+
 class NamespaceRefused(ConnectError):
     """The Socket.IO server refused to connect a namespace (a ``CONNECT_ERROR`` packet), e.g. its
     connect handler raised ``ConnectionRefusedError("invalid token")``; carries the server's message."""

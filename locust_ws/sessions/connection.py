@@ -5,7 +5,10 @@ It knows nothing about what the frames mean. Protocol sessions subclass it: ``We
 (JSON messages, correlation ids) and ``SocketIOSession`` (Engine.IO / Socket.IO packets). They plug
 in through three methods: ``_on_open`` runs the protocol's own handshake on top of the WebSocket
 one (on every reconnect too), ``_on_data`` receives every complete data frame in the reader
-greenlet, and ``_report_connect`` names the connect rows. Every measurement leaves as a Locust
+greenlet, and ``_report_connect`` names the connect rows. What a client had set up on a
+connection (subscriptions, rooms) is the locustfile's: ``on_connect`` hooks replay it after every
+reconnect, in the reconnect greenlet (never the reader, so they may wait for replies), before the
+calls waiting for the connection go on. Every measurement leaves as a Locust
 ``request`` event through ``Reporter``, with ``request_type`` set by the subclass.
 """
 
@@ -34,6 +37,7 @@ from ..errors import (
     NotConnected,
     PongTimeout,
     ReplyTimeout,
+    ResubscribeError,
     WaitTimeout,
 )
 from ..patterns.backoff import Backoff
@@ -50,6 +54,7 @@ from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
 Predicate = Callable[[Any], bool]
+ConnectHook = Callable[[], None]
 
 _ABNORMAL = CloseCode.ABNORMAL
 NOT_CONNECTED_PAUSE_S = 1.0
@@ -172,6 +177,7 @@ class WebSocketConnection:
         self._fresh_connection_state()
         self._connect_args: dict[str, Any] | None = None
         self._reconnector: gevent.Greenlet | None = None
+        self._connect_hooks: list[ConnectHook] = []
 
     # -- connection -------------------------------------------------------------------------
 
@@ -188,9 +194,22 @@ class WebSocketConnection:
         """True while the connection is open and its reader is running."""
         return self._ws is not None and self._reader is not None and not self._reader.dead
 
-    def _connect(self, connect_args: dict[str, Any]) -> None:
+    def on_connect(self, hook: ConnectHook) -> ConnectHook:
+        """Register ``hook()`` to run after every successful connect: the first one (in the caller
+        of ``connect``, e.g. ``on_start``) and every reconnect, so a locustfile re-subscribes what
+        the server forgot with the old connection. After a background reconnect the hooks run in
+        the reconnect greenlet, not the reader (they may send and wait for replies, timed as
+        usual) and not the task (which may be sleeping); a task call waiting for the reconnect
+        waits for them too, so it never runs on a half-restored connection. ``resubscribe
+        <label>`` then reports the time from the loss to the end of the hooks. Usable as a
+        decorator; hooks run in registration order."""
+        self._connect_hooks.append(hook)
+        return hook
+
+    def _connect(self, connect_args: dict[str, Any], reopened: bool = False) -> None:
         """Open a connection with ``connect_args`` (the arguments of ``_open``), remembered for
-        reconnecting; a failure starts the background reconnect (when on) and is raised."""
+        reconnecting, and run the ``on_connect`` hooks; a failure to open starts the background
+        reconnect (when on) and is raised. ``reopened``: a call reopening a closed connection."""
         self._stop_reconnecting()
         if self._ws is not None:
             self.close()
@@ -200,18 +219,42 @@ class WebSocketConnection:
         except ConnectError:
             self._start_reconnecting()
             raise
+        try:
+            self._resubscribe(reopened)
+        except ResubscribeError as error:
+            self._report.fire(Kind.HANDLER, f"on_connect {self._label}", None, 0, error)
+            raise
+
+    def _resubscribe(self, reopened: bool) -> None:
+        """Restore what the client had on the new connection: the ``on_connect`` hooks, in order.
+        ``reopened`` is False for a ``connect()`` of the locustfile's own. A hook that raises is
+        raised as a ``ResubscribeError``."""
+        for hook in self._connect_hooks:
+            try:
+                hook()
+            except Exception as error:
+                raise ResubscribeError(f"on_connect hook {getattr(hook, '__name__', hook)}", error) from error
+
+    def _has_resubscription(self) -> bool:
+        """Whether a reopened connection has anything to restore (and a ``resubscribe`` row)."""
+        return bool(self._connect_hooks)
 
     def _open(
         self,
         path_or_url: str,
-        headers: Mapping[str, str] | Sequence[str] | None,
+        headers: Mapping[str, str] | Sequence[str] | Callable[[], Any] | None,
         subprotocols: Sequence[str] | None,
-        query: Mapping[str, object] | None,
+        query: Mapping[str, object] | Callable[[], Mapping[str, object]] | None,
         name: str | None,
     ) -> None:
         """One connection attempt: the WebSocket handshake, then the protocol's (``_on_open``).
-        On success the reader and the heartbeat run; any failure is reported and raised as a
-        ``ConnectError``, and leaves no greenlet or socket behind."""
+        ``headers`` and ``query`` may be callables, called on each attempt. On success the reader
+        and the heartbeat run; any failure is reported and raised as a ``ConnectError``, and
+        leaves no greenlet or socket behind."""
+        if callable(headers):  # evaluated on every (re)connect, so a refreshed token is used
+            headers = headers()
+        if callable(query):
+            query = query()
         try:
             url = ws_url(self.base_url, path_or_url, query)
         except ValueError as error:
@@ -304,7 +347,9 @@ class WebSocketConnection:
 
     def _reconnect_loop(self, lost_at: float) -> None:
         """Reopen the connection with backoff and jitter until it works or the attempts run out;
-        ``reconnect <label>`` reports the time from the loss to the reopened connection."""
+        ``reconnect <label>`` reports the time from the loss to the reopened connection, and
+        ``resubscribe <label>`` (when there is something to restore) the time to the end of the
+        ``on_connect`` hooks. A connection lost again during the hooks is reopened again."""
         assert self.backoff is not None and self._connect_args is not None
         attempt = 0
         while not self.backoff.gives_up_at(attempt):
@@ -317,9 +362,29 @@ class WebSocketConnection:
                 attempt += 1
                 continue
             self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
-            return
+            if self._restore(lost_at):
+                return
+            attempt += 1
         failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
         self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", None, 0, failure)
+
+    def _restore(self, lost_at: float) -> bool:
+        """Run the resubscription on a reopened connection and report it; False when the
+        connection was lost again meanwhile with a code that reconnects (try again)."""
+        if not self._has_resubscription():
+            return True
+        error: Exception | None = None
+        try:
+            self._resubscribe(reopened=True)
+        except ResubscribeError as failure:
+            error = failure
+        again = not self.connected and self.close_code in self.reconnect_close_codes
+        if not self.connected and error is None:
+            error = ResubscribeError("the connection", f"closed again with code {self.close_code}")
+        self._report.fire(
+            Kind.RESUBSCRIBE, f"resubscribe {self._label}", (perf_counter() - lost_at) * 1000.0, 0, error
+        )
+        return not again
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
@@ -558,7 +623,7 @@ class WebSocketConnection:
         if self._opening and not self.reconnecting:
             raise self._report_not_connected(name, "not connected (handshake under way)")
         reconnector = self._reconnector
-        if reconnector is not None and not reconnector.dead:
+        if reconnector is not None and not reconnector.dead and reconnector is not gevent.getcurrent():
             reconnector.join(self.reply_timeout if timeout is None else timeout)
             if self._opening or not self.connected:
                 raise self._report_not_connected(name, "not connected (reconnecting)")
@@ -568,7 +633,7 @@ class WebSocketConnection:
             if self.backoff is None or self._connect_args is None or not self._may_reopen():
                 gevent.sleep(NOT_CONNECTED_PAUSE_S)
                 raise self._report_not_connected(name, self._down_reason())
-            self._connect(self._connect_args)
+            self._connect(self._connect_args, reopened=True)
         assert self._ws is not None
         return self._ws
 

@@ -54,6 +54,9 @@ class Kind(str, enum.Enum):
     RECONNECT = "reconnect"
     """A lost connection reopened in the background, timed from the loss; a failure when the
     reconnect loop gave up."""
+    RESUBSCRIBE = "resubscribe"
+    """A reopened connection made whole again: its ``on_connect`` hooks (and Socket.IO's room
+    rejoins) done, timed from the loss; a failure when a hook raised or a rejoin was refused."""
 
     # str's own, as StrEnum (Python 3.11+) has them: rows and reports show "connect", not
     # "Kind.CONNECT", on every supported Python.

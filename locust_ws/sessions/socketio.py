@@ -37,6 +37,7 @@ from ..errors import (
     HandlerError,
     HeartbeatMissed,
     NamespaceRefused,
+    ResubscribeError,
 )
 from ..protocol import socketio_packets as packets
 from ..protocol.connection import Closed
@@ -86,12 +87,14 @@ class SocketIOSession(WebSocketConnection):
         ack_timeout: float = 5.0,
         room_key: str = "room",
         slow_handler_ms: float = 100.0,
+        rejoin_rooms: bool = True,
         **options: Any,
     ) -> None:
         """``ack_timeout``: default seconds ``call`` and ``wait_for`` wait; ``room_key``: the
         payload key of ``room=``, ``join`` and ``leave``; ``options``: ``WebSocketConnection``'s
         (``connect_timeout``, ``close_timeout``, stamp keys, ``backoff``, ``connect_gate``,
-        ``sslopt``). The heartbeat comes from the server, so it takes no ping options."""
+        ``sslopt``). The heartbeat comes from the server, so it takes no ping options.
+        ``rejoin_rooms``: after a reconnect, join again the rooms ``join`` had put us in."""
         super().__init__(
             base_url,
             request_event,
@@ -113,6 +116,8 @@ class SocketIOSession(WebSocketConnection):
         """Connected namespaces and their Socket.IO session ids."""
         self.rooms: dict[str, set[str]] = {}
         """Rooms joined through ``join`` per namespace, as the server confirmed them."""
+        self.rejoin_rooms = rejoin_rooms
+        self._joined: dict[tuple[str, str], str] = {}  # (namespace, room) -> join event, kept on loss
         self.transport = "websocket"
         self._requested: tuple[str, ...] = ("/",)
         self._auth: Any = None
@@ -155,12 +160,14 @@ class SocketIOSession(WebSocketConnection):
         self.transport = "websocket" if "websocket" in transports else "polling"
         self._requested = namespaces
         self._auth = auth
+        self._joined.clear()  # a connection of the locustfile's own starts in no room
+        engine = {"EIO": 4, "transport": self.transport}
         self._connect(
             {
                 "path_or_url": _endpoint(url, socketio_path),
                 "headers": headers,
                 "subprotocols": None,
-                "query": {**(query or {}), "EIO": 4, "transport": self.transport},
+                "query": (lambda: {**query(), **engine}) if callable(query) else {**(query or {}), **engine},
                 "name": None,
             }
         )
@@ -258,6 +265,7 @@ class SocketIOSession(WebSocketConnection):
                 for namespace in list(self.namespaces):
                     self._send_packet(self._ws, packets.disconnect_frames(namespace))
         super().close(code, reason)
+        self._joined.clear()
         dispatcher, self._dispatcher = self._dispatcher, None
         if dispatcher is not None:
             dispatcher.kill(block=True, timeout=1.0)
@@ -345,7 +353,23 @@ class SocketIOSession(WebSocketConnection):
             elif reply.ok:
                 rooms = self.rooms.setdefault(namespace, set())
                 (rooms.add if joined else rooms.discard)(room)
+                if joined:
+                    self._joined[(namespace, room)] = event
+                else:
+                    self._joined.pop((namespace, room), None)
         return reply
+
+    def _has_resubscription(self) -> bool:
+        return super()._has_resubscription() or (self.rejoin_rooms and bool(self._joined))
+
+    def _resubscribe(self, reopened: bool) -> None:
+        """Rooms first (``rejoin_rooms``: the server forgot them with the old connection), then the
+        ``on_connect`` hooks, which may rely on being back in them."""
+        if reopened and self.rejoin_rooms:
+            for (namespace, room), event in list(self._joined.items()):
+                if namespace in self.namespaces and not self.join(room, namespace=namespace, event=event).ok:
+                    raise ResubscribeError(f"rejoin {room}", f"{event} {room} in {namespace} failed")
+        super()._resubscribe(reopened)
 
     def _payload(self, data: Any, room: str | None, stamp: bool) -> Any:
         if room is None and not stamp:
@@ -504,6 +528,7 @@ class SocketIOSession(WebSocketConnection):
         if self.namespaces.pop(namespace, None) is None:
             return
         self.rooms.pop(namespace, None)
+        self._joined = {key: event for key, event in self._joined.items() if key[0] != namespace}
         self._report.fire(Kind.CLOSE, f"disconnect {namespace}", None, 0, namespace=namespace)
         if not self.namespaces and self._ws is not None:
             self._closing = True

@@ -151,6 +151,19 @@ class RealtimeUser(User):
             jitter=self.reconnect_jitter,
         )
 
+    def on_connect(self) -> None:
+        """Override to restore what this user had on ``self.client`` (subscriptions, a login
+        message): runs after it connects and again after every reconnect, in the reconnect
+        greenlet rather than a task, so wait with ``gevent.sleep`` or ``try_cooldown``, never
+        ``cooldown``. Its calls are timed as usual; ``resubscribe <label>`` times a reconnect
+        from the loss to the end of this method."""
+
+    def _bind_on_connect(self, session: Any) -> None:
+        """Register ``on_connect`` on ``session`` when the locustfile overrides it (otherwise a
+        reconnect has nothing to restore, and gets no ``resubscribe`` row)."""
+        if type(self).on_connect is not RealtimeUser.on_connect:
+            session.on_connect(self.on_connect)
+
     def track(self, session: SessionT) -> SessionT:
         """Register a connection to be closed when this user stops; returns it."""
         self._sessions.append(session)

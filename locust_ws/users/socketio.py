@@ -53,10 +53,14 @@ class SocketIOUser(RealtimeUser):
     """Default seconds ``call()`` waits for its ack and ``wait_for()`` for its event."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
+    rejoin_rooms: ClassVar[bool] = True
+    """After a reconnect, join again every room ``join`` had put ``self.client`` in (before
+    ``on_connect`` runs): servers forget a connection's rooms with it."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.client = self.new_session()
+        self._bind_on_connect(self.client)
         for name in subclass_attributes_marked(type(self), _HANDLER_MARK):
             method = getattr(self, name)
             for event, namespace in getattr(method, _HANDLER_MARK):
@@ -72,6 +76,7 @@ class SocketIOUser(RealtimeUser):
                 self,
                 ack_timeout=self.ack_timeout,
                 room_key=self.room_key,
+                rejoin_rooms=self.rejoin_rooms,
                 **self.session_options(),
             )
         )
