@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,6 +36,9 @@ class DemoApp:
         self.rooms = Rooms()
         self.socketio = SocketIODemo(self.tokens, socketio_settings)
         self.connections: set[Connection] = set()
+        self.tcp_clients: Counter[str] = Counter()
+        """Accepted TCP connections per client IP (``DemoHandler`` counts them), whatever they
+        carry: how a test sees that source addresses were used."""
         self.router = Router(self.tokens, self.rooms, feed_rate)
         self._http_routes: dict[tuple[str, str], Callable[[dict], tuple[int, dict]]] = {
             ("POST", "/login"): self._login,
@@ -124,6 +128,7 @@ class DemoApp:
         stats["open_connections"] = len(self.connections)
         stats["rooms"] = self.rooms.sizes()
         stats["socketio"] = self.socketio.stats()
+        stats["tcp_connections_by_address"] = dict(self.tcp_clients)
         return stats
 
     def _login(self, environ: dict) -> tuple[int, dict]:
@@ -145,6 +150,7 @@ class DemoApp:
     def _reset(self, _environ: dict) -> tuple[int, dict]:
         self.stats.reset()
         self.socketio.reset()
+        self.tcp_clients.clear()
         return 200, {"reset": True}
 
     def _drop(self, _environ: dict) -> tuple[int, dict]:

@@ -63,6 +63,7 @@ class DemoServer:
         )
         # gevent-websocket consults this before answering 101 (see DemoApp.pre_start_hook).
         self._wsgi.pre_start_hook = self.app.pre_start_hook
+        self._wsgi.tcp_clients = self.app.tcp_clients  # DemoHandler counts each accepted connection
 
     @property
     def port(self) -> int:

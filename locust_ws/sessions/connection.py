@@ -36,6 +36,7 @@ from ..errors import (
     HandshakeRejected,
     NotConnected,
     PongTimeout,
+    PortsExhausted,
     ReplyTimeout,
     ResubscribeError,
     WaitTimeout,
@@ -47,6 +48,7 @@ from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
+from ..transport.sources import PORT_EXHAUSTION_ERRNOS, SourceAddressError, local_port_range
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
 from .events import Kind
@@ -122,6 +124,7 @@ class WebSocketConnection:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         reconnect_close_codes: Collection[int] = RECONNECT_CLOSE_CODES,
         slow_handler_ms: float = 100.0,
+        source_address: str | Callable[[], str | None] | None = None,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -132,7 +135,9 @@ class WebSocketConnection:
         (0: no limit) is refused with close code 1009 before its payload is read. A connection
         that ends with a code in ``reconnect_close_codes`` (1006 when it was lost) is reopened; one
         the server closed with another code (1000, 1008, 4001 ...) stays closed. Message handlers
-        run in the session's handler greenlet; one slower than ``slow_handler_ms`` is logged once."""
+        run in the session's handler greenlet; one slower than ``slow_handler_ms`` is logged once.
+        ``source_address`` (or a callable returning it, asked on every attempt) is the local IP
+        the connection leaves from (``None``: the kernel's choice)."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -154,6 +159,7 @@ class WebSocketConnection:
         self.skip_utf8_validation = skip_utf8_validation
         self.max_message_size = max_message_size
         self.reconnect_close_codes = frozenset(reconnect_close_codes)
+        self.source_address = source_address
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -277,13 +283,16 @@ class WebSocketConnection:
             options["subprotocols"] = list(subprotocols)
         if self.sslopt:
             options["sslopt"] = self.sslopt
+        source_address = self.source_address() if callable(self.source_address) else self.source_address
+        if source_address:
+            options["source_address"] = source_address
         if self.connect_gate is not None:
             self.connect_gate()
         start = perf_counter()
         try:
             ws = self._create_connection(url, options)
         except Exception as error:  # noqa: BLE001 - every failure becomes one typed, readable entry
-            failure = _connect_failure(error, self.connect_timeout)
+            failure = _connect_failure(error, self.connect_timeout, source_address)
             self._report_connect((perf_counter() - start) * 1000.0, failure)
             raise failure from None
         handshake_ms = (perf_counter() - start) * 1000.0
@@ -689,10 +698,14 @@ class WebSocketConnection:
         )
 
 
-def _connect_failure(error: Exception, timeout: float) -> ConnectError:
+def _connect_failure(error: Exception, timeout: float, source_address: str | None = None) -> ConnectError:
     """Translate whatever websocket-client or the socket layer raised into one readable failure."""
     if isinstance(error, ConnectError):
         return error
+    if isinstance(error, SourceAddressError):
+        return ConnectError(str(error))
+    if isinstance(error, OSError) and error.errno in PORT_EXHAUSTION_ERRNOS:
+        return PortsExhausted(source_address, local_port_range())
     if isinstance(error, HandshakeTimeout):
         return ConnectTimeout(timeout, error.phase)
     if isinstance(error, websocket.WebSocketBadStatusException):

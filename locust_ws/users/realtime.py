@@ -18,7 +18,7 @@ import contextlib
 import logging
 import ssl
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
@@ -33,6 +33,7 @@ from ..patterns.stagger import ConnectGate
 from ..protocol.codes import RECONNECT_CLOSE_CODES
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
+from ..transport.sources import parse_source_addresses, pick_source_address
 from .http import RealtimeHttpSession
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,10 @@ class RealtimeUser(User):
     """Draw each wait uniformly below its bound, so a crowd does not reconnect in lockstep."""
     user_index_timeout: ClassVar[float] = 30.0
     """Seconds a starting user waits for its ``user_index`` from the master before it gives up."""
+    source_addresses: ClassVar[str | Sequence[str]] = ()
+    """Local IPs to connect from (addresses and networks such as ``127.0.0.2/31``), one per user
+    round-robin by ``user_index``: each adds a port range's worth of connections to one server
+    (sockets, Socket.IO polling and ``self.http``). ``--ws-source-addresses`` overrides it."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -122,7 +127,15 @@ class RealtimeUser(User):
             "reconnect_close_codes": self.reconnect_close_codes,
             "slow_handler_ms": self.slow_handler_ms,
             "connect_gate": self._connect_gate,
+            "source_address": self.source_address,
         }
+
+    def source_address(self) -> str | None:
+        """The local IP this user's connections leave from (``None``: the kernel's choice), from
+        ``--ws-source-addresses`` or else ``source_addresses``; asked on every connect."""
+        options = self.environment.parsed_options
+        spec = getattr(options, "ws_source_addresses", None) or self.source_addresses
+        return pick_source_address(parse_source_addresses(spec), self.user_index) if spec else None
 
     def sslopt(self) -> dict[str, Any] | None:
         """websocket-client's TLS options from ``insecure``, ``ca_certs`` and ``client_cert``."""
@@ -181,6 +194,9 @@ class RealtimeUser(User):
                 user=self,
             )
             self._http.verify = False if self.insecure else (self.ca_certs or True)
+            source_address = self.source_address()
+            if source_address:
+                self._http.bind_source(source_address)
             if self.client_cert:
                 self._http.cert = self.client_cert
         return self._http
