@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         HandlerError,
         HandshakeRejected,
         HeartbeatMissed,
+        IdleDisconnect,
         NamespaceRefused,
         NotConnected,
         PongTimeout,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .metrics.histograms import LatencyHistogram
     from .metrics.thresholds import ThresholdError
     from .patterns.backoff import Backoff
+    from .patterns.idle import IdleSweepUser, format_idle_sweep, idle_groups
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
     from .patterns.storm import counts_since, peak_rate, percentile_of_counts, recovery_time
@@ -63,6 +65,8 @@ _EXPORTS = {
     "HandlerError": ".errors",
     "HandshakeRejected": ".errors",
     "HeartbeatMissed": ".errors",
+    "IdleDisconnect": ".errors",
+    "IdleSweepUser": ".patterns.idle",
     "LatencyHistogram": ".metrics.histograms",
     "NamespaceRefused": ".errors",
     "NotConnected": ".errors",
@@ -87,6 +91,8 @@ _EXPORTS = {
     "on": ".users.socketio",
     "on_message": ".users.websocket",
     "counts_since": ".patterns.storm",
+    "format_idle_sweep": ".patterns.idle",
+    "idle_groups": ".patterns.idle",
     "peak_rate": ".patterns.storm",
     "percentile_of_counts": ".patterns.storm",
     "recovery_time": ".patterns.storm",
@@ -105,6 +111,8 @@ __all__ = [
     "HandlerError",
     "HandshakeRejected",
     "HeartbeatMissed",
+    "IdleDisconnect",
+    "IdleSweepUser",
     "LatencyHistogram",
     "NamespaceRefused",
     "NotConnected",
@@ -127,6 +135,8 @@ __all__ = [
     "add_thresholds",
     "attach_metrics",
     "counts_since",
+    "format_idle_sweep",
+    "idle_groups",
     "on",
     "on_message",
     "peak_rate",

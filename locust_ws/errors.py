@@ -122,6 +122,11 @@ class ResubscribeError(WebSocketError):
         super().__init__(f"resubscribe failed: {what}: {detail}")
 
 
+class IdleDisconnect(WebSocketError):
+    """A connection held idle did not survive: the server (or a gateway) closed it, it was lost
+    without a close frame, or the first message after the hold failed."""
+
+
 class NamespaceRefused(ConnectError):
     """The Socket.IO server refused to connect a namespace (a ``CONNECT_ERROR`` packet), e.g. its
     connect handler raised ``ConnectionRefusedError("invalid token")``; carries the server's message."""

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import gevent
 from gevent.event import Event
 
+from .connection import IdlePolicy
 from .server import DemoServer
 from .socketio_app import SocketIOSettings
 
@@ -37,6 +38,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--certfile", help="PEM certificate (chain): serve TLS, wss:// and https://")
     parser.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
     parser.add_argument("--client-ca", help="PEM CA bundle: require client certificates signed by it")
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="end a plain WebSocket whose client sent no message for this long, as a gateway's "
+        "idle timeout does (pings do not count; 0 = never, the default)",
+    )
+    parser.add_argument(
+        "--idle-action",
+        choices=["close", "drop"],
+        default="close",
+        help="what --idle-timeout does: close with 1001, or drop without a close frame (1006)",
+    )
     SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -47,6 +62,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--keyfile and --client-ca need --certfile")
     if args.feed_rate <= 0:
         parser.error("--feed-rate must be > 0")
+    try:
+        args.idle = IdlePolicy(args.idle_timeout, args.idle_action)
+    except ValueError as error:
+        parser.error(str(error))
     return args
 
 
@@ -70,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keyfile=args.keyfile,
         client_ca=args.client_ca,
         socketio_settings=args.socketio,
+        idle=args.idle,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .auth import TokenStore
-from .connection import Connection
+from .connection import Connection, IdlePolicy
 from .handler import CLOSE_RECEIVED_KEY, CLOSE_SENT_KEY, DemoHandler
 from .rooms import Rooms
 from .routes import Endpoint, Refusal, Router, is_ws_path, status_line, status_refusal
@@ -30,8 +30,14 @@ StartResponse = Callable[..., Any]
 class DemoApp:
     """Owns the server state (stats, tokens, rooms, open connections) and serves requests."""
 
-    def __init__(self, feed_rate: float, socketio_settings: SocketIOSettings | None = None) -> None:
+    def __init__(
+        self,
+        feed_rate: float,
+        socketio_settings: SocketIOSettings | None = None,
+        idle: IdlePolicy | None = None,
+    ) -> None:
         self.stats = DemoStats()
+        self.idle = idle or IdlePolicy()
         self.tokens = TokenStore()
         self.rooms = Rooms()
         self.socketio = SocketIODemo(self.tokens, socketio_settings)
@@ -73,7 +79,7 @@ class DemoApp:
         ws = environ.get("wsgi.websocket")
         route = environ.get(ROUTE_KEY)
         if ws is not None and route is not None and not isinstance(route, Refusal):
-            self._serve_websocket(environ, Connection(ws, self.stats), route)
+            self._serve_websocket(environ, Connection(ws, self.stats, self.idle), route)
             return []
         if isinstance(route, Refusal):
             return _respond(start_response, route.status_line, route.body)

@@ -10,6 +10,7 @@ import socketio
 from gevent.pywsgi import WSGIServer
 
 from .app import DemoApp
+from .connection import IdlePolicy
 from .handler import DemoHandler
 from .socketio_app import SocketIOSettings
 
@@ -37,17 +38,19 @@ class DemoServer:
         keyfile: str | None = None,
         client_ca: str | None = None,
         socketio_settings: SocketIOSettings | None = None,
+        idle: IdlePolicy | None = None,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
-        ``socketio_settings`` sets the Socket.IO heartbeat and room limits."""
+        ``socketio_settings`` sets the Socket.IO heartbeat and room limits; ``idle`` closes or drops
+        plain WebSockets whose client stays silent, as a gateway's idle timeout does."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
             raise ValueError("client_ca needs certfile (mutual TLS is TLS first)")
         self.host = host
         self.tls = certfile is not None
-        self.app = DemoApp(feed_rate=feed_rate, socketio_settings=socketio_settings)
+        self.app = DemoApp(feed_rate=feed_rate, socketio_settings=socketio_settings, idle=idle)
         ssl_args: dict[str, Any] = {}
         if certfile:
             ssl_args = {"certfile": certfile, "keyfile": keyfile}

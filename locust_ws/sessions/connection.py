@@ -212,6 +212,16 @@ class WebSocketConnection:
         self._connect_hooks.append(hook)
         return hook
 
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds (``None``: for good) for the connection to end, by the
+        server's close or a loss, without sending anything; True once it has ended (or was never
+        open), and ``close_code``/``close_reason`` say how. What an idle hold waits on."""
+        reader = self._reader
+        if reader is None:
+            return True
+        reader.join(timeout)
+        return reader.dead
+
     def _connect(self, connect_args: dict[str, Any], reopened: bool = False) -> None:
         """Open a connection with ``connect_args`` (the arguments of ``_open``), remembered for
         reconnecting, and run the ``on_connect`` hooks; a failure to open starts the background
