@@ -5,8 +5,6 @@ reports each hold, and the verdict names the timeout. The pure parts read as tab
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -18,7 +16,7 @@ from locust_ws.demo import start_demo_process, stop_demo_process
 from locust_ws.patterns.idle import IdleGroup, death_text, format_idle_sweep, hold_label, idle_timeout_verdict
 
 from .conftest import fetch_json
-from .test_locustfiles import ROOT
+from .test_locustfiles import run_locust_on_demo
 
 IDLE_TIMEOUT_S = 1.0
 
@@ -134,23 +132,12 @@ def test_idle_disconnect_is_a_locust_ws_failure():
 
 
 def test_the_idle_sweep_locustfile_finds_the_servers_idle_timeout():
-    process, url = start_demo_process(["--idle-timeout", "2", "--idle-action", "drop"])
     started = time.monotonic()
-    try:
-        result = subprocess.run(
-            [
-                *(sys.executable, "-m", "locust", "-f", str(ROOT / "locustfiles" / "idle_sweep.py")),
-                *("--headless", "-u", "8", "-r", "8", "-t", "40s", "--host", url, "--only-summary"),
-                *("--idle-durations", "0.5,1,3,5"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=ROOT,
-            check=False,
-        )
-    finally:
-        stop_demo_process(process)
+    result = run_locust_on_demo(
+        "idle_sweep.py",
+        ["--idle-timeout", "2", "--idle-action", "drop"],
+        *("-u", "8", "-r", "8", "-t", "40s", "--only-summary", "--idle-durations", "0.5,1,3,5"),
+    )
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     rows = dict(re.findall(r"^\s+([\d.]+) s\s+(\d+\s+\d+)", output, re.MULTILINE))

@@ -17,6 +17,7 @@ import gevent
 from gevent.event import Event
 
 from .connection import IdlePolicy
+from .outbox import SLOW_CONSUMER_ACTIONS, SlowConsumerPolicy
 from .server import DemoServer
 from .socketio_app import SocketIOSettings
 
@@ -52,6 +53,28 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="close",
         help="what --idle-timeout does: close with 1001, or drop without a close frame (1006)",
     )
+    parser.add_argument(
+        "--slow-consumer",
+        choices=SLOW_CONSUMER_ACTIONS,
+        default="block",
+        help="what /feed does once --send-queue pushes wait for a slow client: block the pusher "
+        "(TCP backpressure, the default), drop pushes, close the client (1008), or buffer without limit",
+    )
+    parser.add_argument(
+        "--send-queue",
+        type=int,
+        default=100,
+        metavar="MESSAGES",
+        help="pushes that may wait for one /feed client before --slow-consumer acts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--send-buffer",
+        type=int,
+        default=0,
+        metavar="BYTES",
+        help="SO_SNDBUF of every accepted socket (0: the kernel's, which grows to megabytes and "
+        "hides a slow consumer from --slow-consumer for a long time)",
+    )
     SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -64,6 +87,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--feed-rate must be > 0")
     try:
         args.idle = IdlePolicy(args.idle_timeout, args.idle_action)
+        args.slow_consumer_policy = SlowConsumerPolicy(args.slow_consumer, args.send_queue)
     except ValueError as error:
         parser.error(str(error))
     return args
@@ -90,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         client_ca=args.client_ca,
         socketio_settings=args.socketio,
         idle=args.idle,
+        slow_consumer=args.slow_consumer_policy,
+        send_buffer=args.send_buffer,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -15,6 +15,7 @@ from typing import Any
 from .auth import TokenStore
 from .connection import Connection, IdlePolicy
 from .handler import CLOSE_RECEIVED_KEY, CLOSE_SENT_KEY, DemoHandler
+from .outbox import SlowConsumerPolicy
 from .rooms import Rooms
 from .routes import Endpoint, Refusal, Router, is_ws_path, status_line, status_refusal
 from .socketio_app import SocketIODemo, SocketIOSettings
@@ -35,6 +36,7 @@ class DemoApp:
         feed_rate: float,
         socketio_settings: SocketIOSettings | None = None,
         idle: IdlePolicy | None = None,
+        slow_consumer: SlowConsumerPolicy | None = None,
     ) -> None:
         self.stats = DemoStats()
         self.idle = idle or IdlePolicy()
@@ -45,7 +47,7 @@ class DemoApp:
         self.tcp_clients: Counter[str] = Counter()
         """Accepted TCP connections per client IP (``DemoHandler`` counts them), whatever they
         carry: how a test sees that source addresses were used."""
-        self.router = Router(self.tokens, self.rooms, feed_rate)
+        self.router = Router(self.tokens, self.rooms, feed_rate, slow_consumer)
         self._http_routes: dict[tuple[str, str], Callable[[dict], tuple[int, dict]]] = {
             ("POST", "/login"): self._login,
             ("GET", "/stats"): lambda _environ: (200, self.snapshot()),

@@ -84,6 +84,12 @@ class Connection:
         self.stats.bytes_out += frame_size(frame)
         return True
 
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame with ``code`` once the frame being sent is out, and stop; the
+        peer's answer is not awaited (the reader sees it, or the endpoint ends)."""
+        with self._send_lock:
+            self.ws.close(code, reason)
+
     def _end_idle(self) -> None:
         self.stats.idle_timeouts += 1
         if self.idle.action == "drop":

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 
 import gevent
 from gevent.event import Event
 from gevent.queue import Queue
 
 from .connection import Connection, Frame
+from .outbox import Outbox, SlowConsumerPolicy
 from .rooms import Rooms
 
 CLOSE_WAIT_S = 1.0
@@ -73,9 +75,17 @@ def _stamp(text: str) -> str:
     return json.dumps(message)
 
 
-def feed(conn: Connection, rate: float) -> None:
-    """Serve subscribe/unsubscribe requests; each subscription pushes stamped messages at `rate`/s."""
+def feed(
+    conn: Connection, rate: float, pad: int = 0, slow_consumer: SlowConsumerPolicy | None = None
+) -> None:
+    """Serve subscribe/unsubscribe requests; each subscription pushes stamped messages at `rate`/s,
+    each with `pad` bytes of padding, through an `Outbox` unless the slow-consumer policy is to block."""
     subscriptions: dict[str, tuple[Event, gevent.Greenlet]] = {}
+    outbox = None
+    if slow_consumer is not None and slow_consumer.action != "block":
+        outbox = Outbox(conn, slow_consumer, conn.stats)
+    push = outbox.push if outbox is not None else conn.send
+    padding = "x" * pad
     try:
         while (frame := conn.receive()) is not None:
             request = _parse_request(frame)
@@ -95,9 +105,12 @@ def feed(conn: Connection, rate: float) -> None:
                 return
             if valid and op == "subscribe" and topic not in subscriptions:
                 stop = Event()
-                subscriptions[topic] = (stop, gevent.spawn(_push, conn, topic, 1.0 / rate, stop))
+                pusher = gevent.spawn(_push, push, topic, 1.0 / rate, stop, padding)
+                subscriptions[topic] = (stop, pusher)
     finally:
         gevent.killall([pusher for _, pusher in subscriptions.values()], block=False)
+        if outbox is not None:
+            outbox.stop()
 
 
 def _parse_request(frame: Frame) -> dict:
@@ -108,13 +121,16 @@ def _parse_request(frame: Frame) -> dict:
     return request if isinstance(request, dict) else {}
 
 
-def _push(conn: Connection, topic: str, interval: float, stop: Event) -> None:
+def _push(send: Callable[[Frame], bool], topic: str, interval: float, stop: Event, padding: str) -> None:
     # Scheduled from the start time, so the rate does not drift with send latency.
     start = time.monotonic()
     seq = 0
     while not stop.is_set():
         seq += 1
-        if not conn.send(json.dumps({"topic": topic, "seq": seq, "server_ts": time.time() * 1000})):
+        message = {"topic": topic, "seq": seq, "server_ts": time.time() * 1000}
+        if padding:
+            message["pad"] = padding
+        if not send(json.dumps(message)):
             return
         stop.wait(max(0.0, start + seq * interval - time.monotonic()))
 

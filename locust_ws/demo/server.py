@@ -12,6 +12,7 @@ from gevent.pywsgi import WSGIServer
 from .app import DemoApp
 from .connection import IdlePolicy
 from .handler import DemoHandler
+from .outbox import SlowConsumerPolicy
 from .socketio_app import SocketIOSettings
 
 STOP_TIMEOUT_S = 2.0
@@ -39,18 +40,24 @@ class DemoServer:
         client_ca: str | None = None,
         socketio_settings: SocketIOSettings | None = None,
         idle: IdlePolicy | None = None,
+        slow_consumer: SlowConsumerPolicy | None = None,
+        send_buffer: int = 0,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
         ``socketio_settings`` sets the Socket.IO heartbeat and room limits; ``idle`` closes or drops
-        plain WebSockets whose client stays silent, as a gateway's idle timeout does."""
+        plain WebSockets whose client stays silent, as a gateway's idle timeout does;
+        ``slow_consumer`` is what ``/feed`` does to a client that reads slower than it pushes, and
+        ``send_buffer`` (bytes, 0: the kernel's, which grows to megabytes) each socket's send buffer."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
             raise ValueError("client_ca needs certfile (mutual TLS is TLS first)")
         self.host = host
         self.tls = certfile is not None
-        self.app = DemoApp(feed_rate=feed_rate, socketio_settings=socketio_settings, idle=idle)
+        self.app = DemoApp(
+            feed_rate=feed_rate, socketio_settings=socketio_settings, idle=idle, slow_consumer=slow_consumer
+        )
         ssl_args: dict[str, Any] = {}
         if certfile:
             ssl_args = {"certfile": certfile, "keyfile": keyfile}
@@ -67,6 +74,7 @@ class DemoServer:
         # gevent-websocket consults this before answering 101 (see DemoApp.pre_start_hook).
         self._wsgi.pre_start_hook = self.app.pre_start_hook
         self._wsgi.tcp_clients = self.app.tcp_clients  # DemoHandler counts each accepted connection
+        self._wsgi.send_buffer = send_buffer
 
     @property
     def port(self) -> int:

@@ -42,6 +42,7 @@ from ..errors import (
     WaitTimeout,
 )
 from ..patterns.backoff import Backoff
+from ..patterns.pacing import ReceivePacer
 from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
 from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
 from ..protocol.messages import ExpiredIds, stamped_latencies
@@ -63,6 +64,8 @@ NOT_CONNECTED_PAUSE_S = 1.0
 """Seconds a call on a connection that is down for good (no reconnect coming) waits before it
 fails: with ``wait_time = constant(0)`` a dead server would otherwise cost a core in failures."""
 _LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
+SLOW_READER_PUSH_ROW = "server push (slow reader)"
+"""The push-latency row of sessions with a ``receive_rate``: their receive lag."""
 
 
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -125,6 +128,8 @@ class WebSocketConnection:
         reconnect_close_codes: Collection[int] = RECONNECT_CLOSE_CODES,
         slow_handler_ms: float = 100.0,
         source_address: str | Callable[[], str | None] | None = None,
+        receive_rate: float = 0.0,
+        receive_buffer: int = 0,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -137,7 +142,10 @@ class WebSocketConnection:
         the server closed with another code (1000, 1008, 4001 ...) stays closed. Message handlers
         run in the session's handler greenlet; one slower than ``slow_handler_ms`` is logged once.
         ``source_address`` (or a callable returning it, asked on every attempt) is the local IP
-        the connection leaves from (``None``: the kernel's choice)."""
+        the connection leaves from (``None``: the kernel's choice). ``receive_rate`` (messages per
+        second, 0: as fast as they come) makes this a slow consumer on purpose, and
+        ``receive_buffer`` (bytes, 0: the kernel's) shrinks its socket's receive buffer, so the
+        server's send buffers fill soon after: how a test sees what a server does then."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -160,6 +168,12 @@ class WebSocketConnection:
         self.max_message_size = max_message_size
         self.reconnect_close_codes = frozenset(reconnect_close_codes)
         self.source_address = source_address
+        self.receive_rate = receive_rate
+        self.receive_buffer = receive_buffer
+        self.receive_lag_ms: float | None = None
+        """How old the last server-stamped message (``server_ts``) was when it was read, in ms:
+        the receive lag, which grows while this client reads slower than the server sends."""
+        self.max_receive_lag_ms = 0.0
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -296,6 +310,8 @@ class WebSocketConnection:
         source_address = self.source_address() if callable(self.source_address) else self.source_address
         if source_address:
             options["source_address"] = source_address
+        if self.receive_buffer:  # before connect, so the window the server sees is the small one
+            options["sockopt"] = ((socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer),)
         if self.connect_gate is not None:
             self.connect_gate()
         start = perf_counter()
@@ -539,7 +555,13 @@ class WebSocketConnection:
             message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
         )
         for kind, latency in latencies:
-            self._report.fire(Kind(kind), _LATENCY_ROWS[kind], latency)
+            name = _LATENCY_ROWS[kind]
+            if kind == Kind.PUSH:
+                self.receive_lag_ms = latency
+                self.max_receive_lag_ms = max(self.max_receive_lag_ms, latency)
+                if self.receive_rate > 0:  # a slow reader's lag is its own row, not the others' tail
+                    name = SLOW_READER_PUSH_ROW
+            self._report.fire(Kind(kind), name, latency)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -547,9 +569,13 @@ class WebSocketConnection:
         """Pump the transport's events until it says how the connection ended."""
         closed: Closed | None = None
         on_data = self._on_data
+        pacer = ReceivePacer(self.receive_rate) if self.receive_rate > 0 else None
         try:
             while closed is None:
-                for event in ws.read():
+                events = ws.read()
+                if pacer is not None:  # a slow consumer: what the socket held is read, then a pause
+                    gevent.sleep(pacer.pause_after(len(events), perf_counter()))
+                for event in events:
                     kind = type(event)
                     if kind is Message:
                         on_data(event[0], event[1])

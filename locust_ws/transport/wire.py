@@ -229,7 +229,7 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
     hostname, port, resource, secure = parse_url(url)
     if secure or _proxied(hostname, options) or handshake.overrides_reserved(options.get("header")):
         return _open_with_websocket_client(url, options, protocol, deadline, source_address)
-    sock = _connect(hostname, port, timeout, source_address)
+    sock = _connect(hostname, port, timeout, source_address, options.get("sockopt", ()))
     try:
         key = handshake.new_key()
         subprotocols, headers = options.get("subprotocols"), options.get("header")
@@ -289,7 +289,7 @@ def _open_with_websocket_client(
             hostname, port, _, secure = parse_url(url)
             if _proxied(hostname, options):
                 raise websocket.WebSocketException("a source address cannot be used through a proxy")
-            sock = _connect(hostname, port, remaining, source_address)
+            sock = _connect(hostname, port, remaining, source_address, options.get("sockopt", ()))
             options["socket"] = _ssl_socket(sock, options.get("sslopt") or {}, hostname) if secure else sock
         ws = websocket.create_connection(url, **options)
     sock, ws.sock = ws.sock, None  # ours from now on; websocket-client never read past the 101
@@ -297,11 +297,15 @@ def _open_with_websocket_client(
 
 
 def _connect(
-    hostname: str, port: int, timeout: float | None, source_address: str | None = None
+    hostname: str,
+    port: int,
+    timeout: float | None,
+    source_address: str | None = None,
+    sockopt: Any = (),
 ) -> socket.socket:
     """A connected TCP socket with websocket-client's socket options (``TCP_NODELAY``,
-    keepalive), from ``source_address`` when given. An IP literal is used as is: resolving it
-    would cost a thread-pool round trip."""
+    keepalive) and the caller's (``sockopt``), from ``source_address`` when given. An IP literal
+    is used as is: resolving it would cost a thread-pool round trip."""
     addresses = _literal_address(hostname, port)
     if addresses is None:
         try:
@@ -318,7 +322,7 @@ def _connect(
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.settimeout(timeout)
-            for option in websocket.DEFAULT_SOCKET_OPTION:
+            for option in (*websocket.DEFAULT_SOCKET_OPTION, *sockopt):
                 sock.setsockopt(*option)
             if source_address is not None:
                 bind_source(sock, source_address)

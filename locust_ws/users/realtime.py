@@ -90,6 +90,12 @@ class RealtimeUser(User):
     """Draw each wait uniformly below its bound, so a crowd does not reconnect in lockstep."""
     user_index_timeout: ClassVar[float] = 30.0
     """Seconds a starting user waits for its ``user_index`` from the master before it gives up."""
+    receive_rate: ClassVar[float] = 0.0
+    """Messages per second this user reads at most, on purpose (0: as fast as they come): a slow
+    consumer, whose lag is its own ``server push (slow reader)`` row. Heartbeats wait too."""
+    receive_buffer: ClassVar[int] = 0
+    """Bytes of socket receive buffer (0: the kernel's): small, so a slow reader's backlog
+    reaches the server's buffers quickly."""
     source_addresses: ClassVar[str | Sequence[str]] = ()
     """Local IPs to connect from (addresses and networks such as ``127.0.0.2/31``), one per user
     round-robin by ``user_index``: each adds a port range's worth of connections to one server
@@ -128,6 +134,8 @@ class RealtimeUser(User):
             "slow_handler_ms": self.slow_handler_ms,
             "connect_gate": self._connect_gate,
             "source_address": self.source_address,
+            "receive_rate": self.receive_rate,
+            "receive_buffer": self.receive_buffer,
         }
 
     def source_address(self) -> str | None:
