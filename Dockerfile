@@ -13,8 +13,9 @@ RUN groupadd --gid 1000 locust \
     && useradd --uid 1000 --gid 1000 --create-home --shell /usr/sbin/nologin locust
 
 WORKDIR /opt/locust-ws
-COPY pyproject.toml setup.cfg README.md ./
+COPY pyproject.toml setup.cfg README.md LICENSE ./
 COPY locust_ws ./locust_ws
+COPY locustfiles ./locustfiles
 RUN pip install --no-cache-dir .
 
 COPY --chown=1000:1000 locustfiles /home/locust/locustfiles

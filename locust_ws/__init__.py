@@ -15,6 +15,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"
+"""The release this code is; setup.cfg reads it from here (statically, without importing)."""
+
 if TYPE_CHECKING:
     from .errors import (
         AckTimeout,

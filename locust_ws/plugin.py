@@ -132,14 +132,17 @@ def _threshold_argument(text: str) -> str:
 
 
 class _WebUiGroup:
-    """An argument group that takes ``LocustArgumentParser``'s web UI keywords: argparse's groups
-    refuse them, and an action without ``include_in_web_ui`` is left out of the start form."""
+    """An argument group that takes ``LocustArgumentParser``'s web UI keywords (argparse's groups
+    refuse them, and an action without ``include_in_web_ui`` is left out of the start form) and
+    gives every option its environment variable the way Locust names its own: ``--ws-json`` is
+    ``LOCUST_WS_JSON``. ``locust.conf`` takes the option's name (``ws-json = run.json``)."""
 
     def __init__(self, group: Any) -> None:
         self._group = group
 
-    def add_argument(self, *args: Any, include_in_web_ui: bool = False, **kwargs: Any) -> Any:
-        action = self._group.add_argument(*args, **kwargs)
+    def add_argument(self, option: str, *args: Any, include_in_web_ui: bool = False, **kwargs: Any) -> Any:
+        kwargs.setdefault("env_var", "LOCUST_" + option.lstrip("-").upper().replace("-", "_"))
+        action = self._group.add_argument(option, *args, **kwargs)
         action.include_in_web_ui = include_in_web_ui
         action.is_secret = action.is_required = action.is_multiple = False
         return action
@@ -185,7 +188,6 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         "--ws-connect-rate",
         type=non_negative_number,
         default=0.0,
-        env_var="LOCUST_WS_CONNECT_RATE",
         include_in_web_ui=True,
         help="At most this many new WebSocket connections per second across the whole cluster, "
         "split evenly across workers; applies to reconnects too (0 = no cap).",
@@ -194,7 +196,6 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         "--ws-connect-jitter",
         type=non_negative_number,
         default=0.0,
-        env_var="LOCUST_WS_CONNECT_JITTER",
         include_in_web_ui=True,
         help="Each user waits a random 0..N seconds before its first connect (0 = off).",
     )

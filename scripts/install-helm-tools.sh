@@ -12,7 +12,7 @@
 #   PREFIX/bin/kubernetes-validate  kubernetes-validate==1.37.0
 #
 # PREFIX defaults to $HOME/.local/helm-tools. Idempotent: a rerun keeps what works (FORCE=1
-# reinstalls). linux/amd64 only. tests/test_chart.py looks for the tools in PREFIX/bin, on PATH,
+# reinstalls). linux/amd64 only. tests/system/test_chart.py looks for the tools in PREFIX/bin, on PATH,
 # or in $LOCUST_WS_HELM_TOOLS.
 set -euo pipefail
 

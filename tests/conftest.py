@@ -1,19 +1,40 @@
-"""Shared fixtures: a real demo server on a free loopback port, and a recorder of Locust events."""
+"""Shared fixtures: a real demo server on a free loopback port, and a recorder of Locust events.
+
+Also marks every test with the layer its directory names (``unit``, ``integration`` or ``system``),
+so that ``pytest -m "not system"`` selects by layer; helpers live in ``tests/support``."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from locust.env import Environment
 
 from locust_ws.demo import start_demo_process, stop_demo_process
 
+from .support.demo import fetch_json
+from .support.events import EventLog
+
+TESTS = Path(__file__).resolve().parent
+LAYERS = ("unit", "integration", "system")
+"""The directories under tests/ that hold tests, each its pytest marker (registered in pyproject.toml)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not item.path.is_relative_to(TESTS):
+            continue
+        layer = item.path.relative_to(TESTS).parts[0]
+        if layer not in LAYERS:
+            raise pytest.UsageError(
+                f"{item.path}: a test belongs in tests/unit, tests/integration or tests/system"
+            )
+        item.add_marker(layer)
+
 
 @pytest.fixture(scope="session")
-def demo_url() -> str:
+def demo_url() -> Iterator[str]:
     """ws://127.0.0.1:PORT of a demo server running as a child process for the whole session."""
     process, url = start_demo_process()
     yield url
@@ -25,52 +46,14 @@ def demo_http(demo_url: str) -> str:
     return demo_url.replace("ws://", "http://")
 
 
-def fetch_json(url: str, method: str = "GET", body: dict | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture
-def login(demo_http: str):
+def login(demo_http: str) -> Callable[..., str]:
     """Returns a fresh token from the demo server's POST /login."""
 
     def get_token(username: str = "tester") -> str:
         return fetch_json(f"{demo_http}/login", "POST", {"username": username})["token"]
 
     return get_token
-
-
-@dataclass
-class Event:
-    request_type: str
-    name: str
-    response_time: float | None
-    response_length: int
-    exception: BaseException | None
-
-
-class EventLog:
-    """Every Locust ``request`` event fired in an environment, for assertions."""
-
-    def __init__(self, environment: Environment) -> None:
-        self.events: list[Event] = []
-        environment.events.request.add_listener(self._record)
-
-    def _record(self, request_type, name, response_time, response_length, exception=None, **_kwargs):
-        self.events.append(Event(request_type, name, response_time, response_length, exception))
-
-    def named(self, name: str) -> list[Event]:
-        return [event for event in self.events if event.name == name]
-
-    def successes(self, name: str) -> list[Event]:
-        return [event for event in self.named(name) if event.exception is None]
-
-    def failures(self, name: str | None = None) -> list[Event]:
-        return [e for e in self.events if e.exception is not None and (name is None or e.name == name)]
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ class WorkerIndexes(UserIndexes):
     def __init__(self, runner: WorkerRunner) -> None:
         super().__init__()
         self.runner = runner
-        self._pending: dict[str, AsyncResult] = {}
+        self._pending: dict[str, AsyncResult[int]] = {}
         runner.register_message(INDEX_GRANT, self._on_grant)
 
     def acquire(self, timeout: float) -> int:
@@ -94,7 +94,9 @@ class WorkerIndexes(UserIndexes):
         grant = self._pending[request] = AsyncResult()
         try:
             self.runner.send_message(INDEX_REQUEST, {"request": request})
-            return grant.get(timeout=timeout)
+            index = grant.get(timeout=timeout)
+            assert index is not None  # _on_grant always sets the granted int
+            return index
         finally:
             self._pending.pop(request, None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TypeGuard
 
 
 class TokenStore:
@@ -16,7 +17,7 @@ class TokenStore:
         self._tokens.add(token)
         return token
 
-    def is_valid(self, token: str | None) -> bool:
+    def is_valid(self, token: str | None) -> TypeGuard[str]:
         return token is not None and token in self._tokens
 
 

@@ -7,11 +7,14 @@ Each endpoint is `fn(conn, ...)` with its query parameters already parsed and va
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
 import gevent
+import gevent.socket
 from gevent.event import Event
 from gevent.queue import Queue
 
@@ -80,7 +83,7 @@ def feed(
 ) -> None:
     """Serve subscribe/unsubscribe requests; each subscription pushes stamped messages at `rate`/s,
     each with `pad` bytes of padding, through an `Outbox` unless the slow-consumer policy is to block."""
-    subscriptions: dict[str, tuple[Event, gevent.Greenlet]] = {}
+    subscriptions: dict[str, tuple[Event, gevent.Greenlet[..., None]]] = {}
     outbox = None
     if slow_consumer is not None and slow_consumer.action != "block":
         outbox = Outbox(conn, slow_consumer, conn.stats)
@@ -90,20 +93,18 @@ def feed(
         while (frame := conn.receive()) is not None:
             request = _parse_request(frame)
             op, topic = request.get("op"), request.get("topic")
-            valid = isinstance(topic, str) and op in _FEED_REPLIES
-            if valid:
-                reply = {"op": _FEED_REPLIES[op], "topic": topic}
-            else:
-                reply = {"op": "error", "error": 'expected {"op": "subscribe"|"unsubscribe", "topic": str}'}
-            if "id" in request:  # lets clients correlate the answer as a request/reply
-                reply["id"] = request["id"]
-            if valid and op == "unsubscribe" and topic in subscriptions:
+            if not (isinstance(op, str) and op in _FEED_REPLIES and isinstance(topic, str)):
+                error = 'expected {"op": "subscribe"|"unsubscribe", "topic": str}'
+                if not _reply(conn, request, {"op": "error", "error": error}):
+                    return
+                continue
+            if op == "unsubscribe" and topic in subscriptions:
                 # Let the pusher finish its current frame rather than killing it mid-write.
                 subscriptions.pop(topic)[0].set()
             # Reply before starting the pusher so "subscribed" precedes the first push.
-            if not conn.send(json.dumps(reply)):
+            if not _reply(conn, request, {"op": _FEED_REPLIES[op], "topic": topic}):
                 return
-            if valid and op == "subscribe" and topic not in subscriptions:
+            if op == "subscribe" and topic not in subscriptions:
                 stop = Event()
                 pusher = gevent.spawn(_push, push, topic, 1.0 / rate, stop, padding)
                 subscriptions[topic] = (stop, pusher)
@@ -113,12 +114,20 @@ def feed(
             outbox.stop()
 
 
-def _parse_request(frame: Frame) -> dict:
+def _parse_request(frame: Frame) -> dict[str, Any]:
     try:
         request = json.loads(frame)
     except ValueError:
         return {}
     return request if isinstance(request, dict) else {}
+
+
+def _reply(conn: Connection, request: dict[str, Any], reply: dict[str, Any]) -> bool:
+    """Send ``reply`` with the request's ``id``, if it had one, so that clients can correlate the
+    answer as a request/reply; False if the peer is gone."""
+    if "id" in request:
+        reply["id"] = request["id"]
+    return conn.send(json.dumps(reply))
 
 
 def _push(send: Callable[[Frame], bool], topic: str, interval: float, stop: Event, padding: str) -> None:
@@ -127,7 +136,7 @@ def _push(send: Callable[[Frame], bool], topic: str, interval: float, stop: Even
     seq = 0
     while not stop.is_set():
         seq += 1
-        message = {"topic": topic, "seq": seq, "server_ts": time.time() * 1000}
+        message: dict[str, Any] = {"topic": topic, "seq": seq, "server_ts": time.time() * 1000}
         if padding:
             message["pad"] = padding
         if not send(json.dumps(message)):
@@ -147,10 +156,10 @@ def silent(conn: Connection, hold: float) -> None:
     The raw TCP bytes are read and discarded without parsing frames: that blocks cheaply and still
     notices when the client goes away.
     """
-    sock = conn.ws.handler.socket
-    with gevent.Timeout(hold, False):
-        try:
-            while sock.recv(4096):
-                pass
-        except OSError:
+    gevent.with_timeout(hold, _discard_until_closed, conn.ws.handler.socket, timeout_value=None)
+
+
+def _discard_until_closed(sock: gevent.socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while sock.recv(4096):
             pass

@@ -18,7 +18,7 @@ from typing import Any
 import gevent
 from geventwebsocket.exceptions import WebSocketError
 from geventwebsocket.handler import WebSocketHandler
-from geventwebsocket.websocket import WebSocket
+from geventwebsocket.websocket import Header, WebSocket
 
 CLOSE_SENT_KEY = "locust_ws.close_code_sent"
 CLOSE_RECEIVED_KEY = "locust_ws.close_code_received"
@@ -41,8 +41,8 @@ class DemoWebSocket(WebSocket):
 
     __slots__ = ()
 
-    def handle_close(self, header, payload: bytes) -> None:
-        self.environ[CLOSE_RECEIVED_KEY] = _close_code(payload)
+    def handle_close(self, header: Header, payload: bytes) -> None:
+        self._record(CLOSE_RECEIVED_KEY, _close_code(payload))
         super().handle_close(header, payload)
 
     def close(self, code: int = 1000, message: bytes | str | None = b"") -> None:
@@ -63,18 +63,19 @@ class DemoWebSocket(WebSocket):
         if self.closed:
             return
         try:
-            if not self._send_close_frame(code, reason):
-                return
-            with gevent.Timeout(timeout, False):
-                while True:
-                    header, payload = self.read_frame()
-                    if header.opcode == self.OPCODE_CLOSE:
-                        self.environ[CLOSE_RECEIVED_KEY] = _close_code(payload)
-                        return
+            if self._send_close_frame(code, reason):
+                gevent.with_timeout(timeout, self._await_close_frame, timeout_value=None)
         except OSError:  # WebSocketError is an OSError: the peer is gone, nothing to wait for
             pass
         finally:
             self._detach()
+
+    def _await_close_frame(self) -> None:
+        while True:
+            header, payload = self.read_frame()
+            if header.opcode == self.OPCODE_CLOSE:
+                self._record(CLOSE_RECEIVED_KEY, _close_code(payload))
+                return
 
     def _send_close_frame(self, code: int, message: bytes | str | None) -> bool:
         if isinstance(message, str):
@@ -83,8 +84,12 @@ class DemoWebSocket(WebSocket):
             self.send_frame(struct.pack("!H", code) + (message or b""), self.OPCODE_CLOSE)
         except WebSocketError:
             return False
-        self.environ[CLOSE_SENT_KEY] = code
+        self._record(CLOSE_SENT_KEY, code)
         return True
+
+    def _record(self, key: str, code: int) -> None:
+        if self.environ is not None:  # None once detached
+            self.environ[key] = code
 
     def _detach(self) -> None:
         # Same end state as gevent-websocket's own close(): refuse further I/O, drop references.

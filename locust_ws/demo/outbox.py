@@ -10,7 +10,6 @@ show each; ``/stats`` counts what the server did (``pushes_dropped``, ``slow_con
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import gevent
@@ -84,10 +83,13 @@ class Outbox:
         even that one does not get out within ``CLOSE_FRAME_WAIT_S``, the connection is dropped."""
         self.stats.slow_consumers_closed += 1
         self.open = False
-        closed = False
-        with gevent.Timeout(CLOSE_FRAME_WAIT_S, False), contextlib.suppress(OSError):
-            self.conn.close(SLOW_CONSUMER_CLOSE_CODE, "slow consumer")
-            closed = True
-        if not closed:
+        if not gevent.with_timeout(CLOSE_FRAME_WAIT_S, self._send_close, timeout_value=False):
             self.conn.abort()
         self._writer.kill(block=False)
+
+    def _send_close(self) -> bool:
+        try:
+            self.conn.close(SLOW_CONSUMER_CLOSE_CODE, "slow consumer")
+        except OSError:
+            return False
+        return True

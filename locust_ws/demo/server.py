@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -18,6 +20,15 @@ from .socketio_app import SocketIOSettings
 STOP_TIMEOUT_S = 2.0
 
 log = logging.getLogger("locust_ws.demo")
+
+
+class _HookedWSGIServer(WSGIServer):
+    pre_start_hook: Callable[[DemoHandler], bool] | None = None
+    """Consulted by gevent-websocket's handler before it answers 101 (``DemoApp.pre_start_hook``)."""
+    tcp_clients: Counter[str] | None = None
+    """Where ``DemoHandler`` counts each accepted connection by client IP (``DemoApp.tcp_clients``)."""
+    send_buffer: int = 0
+    """``SO_SNDBUF`` that ``DemoHandler`` gives each accepted socket (0: the kernel's)."""
 
 
 class DemoServer:
@@ -63,7 +74,7 @@ class DemoServer:
             ssl_args = {"certfile": certfile, "keyfile": keyfile}
         if client_ca:
             ssl_args.update(ca_certs=client_ca, cert_reqs=ssl.CERT_REQUIRED)
-        self._wsgi = WSGIServer(
+        self._wsgi = _HookedWSGIServer(
             (host, port),
             socketio.WSGIApp(self.app.socketio.sio, self.app),
             handler_class=DemoHandler,
@@ -71,14 +82,16 @@ class DemoServer:
             error_log=log,
             **ssl_args,
         )
-        # gevent-websocket consults this before answering 101 (see DemoApp.pre_start_hook).
         self._wsgi.pre_start_hook = self.app.pre_start_hook
         self._wsgi.tcp_clients = self.app.tcp_clients  # DemoHandler counts each accepted connection
         self._wsgi.send_buffer = send_buffer
 
     @property
     def port(self) -> int:
-        return self._wsgi.server_port
+        port = self._wsgi.server_port
+        if port is None:  # only for a Unix socket address, which the demo never listens on
+            raise RuntimeError("the demo server listens on no TCP port")
+        return port
 
     @property
     def url(self) -> str:

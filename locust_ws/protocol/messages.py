@@ -143,7 +143,7 @@ class ExpiredIds:
 
 
 def stamped_latencies(
-    message: dict, own_id: str, client_ts_key: str, server_ts_key: str, sender_key: str
+    message: dict[str, Any], own_id: str, client_ts_key: str, server_ts_key: str, sender_key: str
 ) -> list[tuple[str, float]]:
     """The latencies a stamped inbound message proves, as ``(kind, milliseconds)`` pairs:
     ``("fanout", ...)`` when another client stamped it with ``client_ts`` and ``("push", ...)`` when
@@ -161,7 +161,7 @@ def stamped_latencies(
     return latencies
 
 
-def stamp_for_fanout(payload: dict, sender: str, ts_key: str, sender_key: str) -> dict:
+def stamp_for_fanout(payload: dict[str, Any], sender: str, ts_key: str, sender_key: str) -> dict[str, Any]:
     """Copy ``payload`` with a send timestamp and the sender's id, so the users who receive it can
     report client -> server -> client latency and the sender can recognise its own copy."""
     return {**payload, ts_key: wall_ms(), sender_key: sender}

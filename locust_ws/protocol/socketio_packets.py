@@ -1,9 +1,8 @@
-"""Socket.IO v5 / Engine.IO v4 packets to WebSocket frames and back.
+"""Socket.IO v5 packets to WebSocket frames and back.
 
-Pure functions, no sockets, no gevent. Over the WebSocket transport every Engine.IO packet is one
-frame: text frames start with the packet type digit (``0`` open, ``1`` close, ``2`` ping, ``3``
-pong, ``4`` message, ``6`` noop) and a Socket.IO packet travels as a message (``4`` + the Socket.IO
-encoding); binary attachments follow their placeholder packet as raw binary frames.
+Pure functions, no sockets, no gevent. A Socket.IO packet travels as an Engine.IO message
+(``engineio.py``): over the WebSocket transport one text frame, ``4`` + the Socket.IO encoding;
+binary attachments follow their placeholder packet as raw binary frames.
 
 The packets of every ``call`` and ``emit``, events and acks without binary data, are encoded and
 decoded here directly, byte for byte as python-socketio's ``Packet`` does (its ``Packet`` costs
@@ -18,30 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engineio import packet as eio
 from socketio import packet as sio
 
 from .frames import OPCODE_BINARY, OPCODE_TEXT
 from .messages import compact_json
 
-ENGINE_OPEN = ord("0")
-ENGINE_CLOSE = ord("1")
-ENGINE_PING = ord("2")
-ENGINE_MESSAGE = ord("4")
-ENGINE_NOOP = ord("6")
-PONG_FRAME = b"3"
-
 Frame = tuple[bytes, int]
-
-
-@dataclass(frozen=True)
-class EngineOpen:
-    """What the Engine.IO open packet tells a client; intervals in seconds."""
-
-    sid: str
-    ping_interval: float
-    ping_timeout: float
-    upgrades: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,24 +38,6 @@ class SocketIOEvent:
         """The event's payload as python-socketio hands it over: its only argument, a tuple of
         several, or ``()`` for none (so ``None`` can only mean "no event")."""
         return unpack_args(self.args)
-
-
-def parse_open(text: str) -> EngineOpen:
-    """Read an Engine.IO open packet (``0{"sid": ..., "pingInterval": ms, ...}``); ``ValueError``
-    when it is not one."""
-    packet = eio.Packet(encoded_packet=text)
-    data = packet.data
-    if packet.packet_type != eio.OPEN or not isinstance(data, dict):
-        raise ValueError(f"not an Engine.IO open packet: {text[:80]!r}")
-    try:
-        return EngineOpen(
-            sid=str(data["sid"]),
-            ping_interval=float(data["pingInterval"]) / 1000.0,
-            ping_timeout=float(data["pingTimeout"]) / 1000.0,
-            upgrades=tuple(data.get("upgrades") or ()),
-        )
-    except (KeyError, TypeError, ValueError):
-        raise ValueError(f"malformed Engine.IO open packet: {text[:80]!r}") from None
 
 
 def emit_args(data: Any) -> list[Any]:

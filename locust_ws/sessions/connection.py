@@ -2,14 +2,22 @@
 handshake and background reconnect, and the reporting of all of that.
 
 It knows nothing about what the frames mean. Protocol sessions subclass it: ``WebSocketSession``
-(JSON messages, correlation ids) and ``SocketIOSession`` (Engine.IO / Socket.IO packets). They plug
-in through three methods: ``_on_open`` runs the protocol's own handshake on top of the WebSocket
-one (on every reconnect too), ``_on_data`` receives every complete data frame in the reader
-greenlet, and ``_report_connect`` names the connect rows. What a client had set up on a
-connection (subscriptions, rooms) is the locustfile's: ``on_connect`` hooks replay it after every
-reconnect, in the reconnect greenlet (never the reader, so they may wait for replies), before the
-calls waiting for the connection go on. Every measurement leaves as a Locust
-``request`` event through ``Reporter``, with ``request_type`` set by the subclass.
+(JSON messages, correlation ids) and ``SocketIOSession`` (Socket.IO packets, over the Engine.IO
+client it has). They plug in through these hooks, and no other method is overridden:
+
+- ``_on_data`` receives every complete data frame, in the reader greenlet (required);
+- ``_on_open`` runs the protocol's own handshake on top of the transport's, on every reconnect too;
+- ``_create_connection`` opens the transport (default: a WebSocket);
+- ``_start_heartbeat`` starts the connection's liveness check (default: WebSocket pings);
+- ``_report_connect`` and ``_report_close`` name the rows that open and end a connection.
+
+A protocol may also end the connection itself without a close row (``_close_quietly``, when it
+has reported the end already) and keep it down until the next ``connect`` (``_give_up``, when
+reopening cannot help). What a client had set up on a connection (subscriptions, rooms) is the
+locustfile's: ``on_connect`` hooks replay it after every reconnect, in the reconnect greenlet
+(never the reader, so they may wait for replies), before the calls waiting for the connection go
+on. Every measurement leaves as a Locust ``request`` event through ``Reporter``, with
+``request_type`` set by the subclass.
 """
 
 from __future__ import annotations
@@ -58,6 +66,8 @@ from .reporter import Reporter
 
 Predicate = Callable[[Any], bool]
 ConnectHook = Callable[[], None]
+_Arrival = tuple[Any, float, int]
+"""A message as handed to a waiting task: the message, its ``perf_counter()`` arrival time, its bytes."""
 
 _ABNORMAL = CloseCode.ABNORMAL
 NOT_CONNECTED_PAUSE_S = 1.0
@@ -83,7 +93,7 @@ class _ReplySlot:
     __slots__ = ("_waiter",)
 
     def __init__(self) -> None:
-        self._waiter = Waiter()
+        self._waiter: Waiter[Any] = Waiter()
 
     def set(self, value: Any) -> None:
         get_hub().loop.run_callback(self._waiter.switch, value)
@@ -186,7 +196,7 @@ class WebSocketConnection:
 
         self._expired = ExpiredIds()
         self._pending: dict[Hashable, AsyncResult | _ReplySlot] = {}
-        self._waiters: list[tuple[Predicate | None, AsyncResult]] = []
+        self._waiters: list[tuple[Predicate | None, AsyncResult[_Arrival]]] = []
         self._ws: Transport | None = None
         self._reader: gevent.Greenlet | None = None
         self._heartbeat: heartbeats.HeartbeatTimer | None = None
@@ -194,6 +204,7 @@ class WebSocketConnection:
         self._awaiting_pong: bytes | None = None  # the heartbeat ping that has had no pong yet
         self._ping_sequence = 0
         self._opening = False  # between the WebSocket handshake and the end of _on_open
+        self._given_up: str | None = None  # why the connection stays down until connect()
         self._fresh_connection_state()
         self._connect_args: dict[str, Any] | None = None
         self._reconnector: gevent.Greenlet | None = None
@@ -244,6 +255,7 @@ class WebSocketConnection:
         if self._ws is not None:
             self.close()
         self._connect_args = connect_args
+        self._given_up = None
         try:
             self._open(**connect_args)
         except ConnectError:
@@ -281,18 +293,17 @@ class WebSocketConnection:
         ``headers`` and ``query`` may be callables, called on each attempt. On success the reader
         and the heartbeat run; any failure is reported and raised as a ``ConnectError``, and
         leaves no greenlet or socket behind."""
-        if callable(headers):  # evaluated on every (re)connect, so a refreshed token is used
-            headers = headers()
-        if callable(query):
-            query = query()
+        # Callables are called on every (re)connect, so a refreshed token is the one sent.
+        sent_headers: Mapping[str, str] | Sequence[str] | None = headers() if callable(headers) else headers
+        sent_query = query() if callable(query) else query
         try:
-            url = ws_url(self.base_url, path_or_url, query)
+            url = ws_url(self.base_url, path_or_url, sent_query)
         except ValueError as error:
             failure = ConnectError(str(error))
             self._connect_name = name or f"connect {path_or_url or '/'}"
             self._report_connect(None, failure)
             raise failure from None
-        self._report.secrets = connection_secrets(url, headers)
+        self._report.secrets = connection_secrets(url, sent_headers)
         self.path = display_path(url)
         self._connect_name = name or f"connect {self.path}"
         self._label = self._connect_name.removeprefix("connect ")
@@ -301,8 +312,10 @@ class WebSocketConnection:
             "skip_utf8_validation": self.skip_utf8_validation,
             "max_message_size": self.max_message_size,
         }
-        if headers:
-            options["header"] = dict(headers) if isinstance(headers, Mapping) else list(headers)
+        if sent_headers:
+            options["header"] = (
+                dict(sent_headers) if isinstance(sent_headers, Mapping) else list(sent_headers)
+            )
         if subprotocols:
             options["subprotocols"] = list(subprotocols)
         if self.sslopt:
@@ -335,15 +348,22 @@ class WebSocketConnection:
             raise
         finally:
             self._opening = False
-        if self.ping_interval > 0:
-            self._heartbeat = heartbeats.scheduler.start(
-                functools.partial(self._heartbeat_tick, ws), perf_counter() + self.ping_interval
-            )
+        self._heartbeat = self._start_heartbeat(ws)
 
     def _create_connection(self, url: str, options: dict[str, Any]) -> Transport:
         """Open the transport: a ``WireSocket`` (``wire.open_websocket``); anything with its
         ``read``/``send``/``send_close``/``shutdown`` surface will do."""
         return open_websocket(url, options)
+
+    def _start_heartbeat(self, ws: Transport) -> heartbeats.HeartbeatTimer | None:
+        """Start the liveness check of the connection that just opened, on the process's heartbeat
+        scheduler (it is cancelled here when the connection ends): a WebSocket ping every
+        ``ping_interval``, or none when that is 0. ``None``: no check."""
+        if self.ping_interval <= 0:
+            return None
+        return heartbeats.scheduler.start(
+            functools.partial(self._heartbeat_tick, ws), perf_counter() + self.ping_interval
+        )
 
     def _on_open(self, ws: Transport, started: float, handshake_ms: float) -> None:
         """The protocol's handshake after the WebSocket one, with the reader already running.
@@ -370,7 +390,13 @@ class WebSocketConnection:
         return self._reconnector is not None and not self._reconnector.dead
 
     def _start_reconnecting(self) -> None:
-        if self.backoff is None or self._connect_args is None or self.reconnecting or self._closing:
+        if (
+            self.backoff is None
+            or self._connect_args is None
+            or self.reconnecting
+            or self._closing
+            or self._given_up is not None
+        ):
             return
         self._reconnector = gevent.spawn(self._reconnect_loop, perf_counter())
 
@@ -395,12 +421,16 @@ class WebSocketConnection:
                 self._open(**self._connect_args)
             except ConnectError:
                 attempt += 1
-                continue
+                if self._given_up is None:
+                    continue
+                failure = ConnectError(f"gave up reconnecting: {self._given_up}")
+                break
             self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
             if self._restore(lost_at):
                 return
             attempt += 1
-        failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
+        else:
+            failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
         self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", None, 0, failure)
 
     def _restore(self, lost_at: float) -> bool:
@@ -421,6 +451,13 @@ class WebSocketConnection:
         )
         return not again
 
+    def _give_up(self, reason: str) -> None:
+        """Keep the connection down until the next ``connect``, because reopening it cannot help
+        (Socket.IO: the server refused every namespace, a refused login): no reconnect starts or
+        goes on, and calls fail, paced, with ``not connected (<reason>)`` instead of reopening it.
+        Call it before raising the ``ConnectError`` that fails the attempt."""
+        self._given_up = reason
+
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
         close frame; the close handshake is reported as ``close <path>``, and the handler greenlet
@@ -438,11 +475,8 @@ class WebSocketConnection:
         error: Exception | None = None
         try:
             # Bounded: a server that stopped reading must not hold the close forever.
-            with (
-                contextlib.suppress(OSError, websocket.WebSocketException),
-                gevent.Timeout(self.close_timeout, False),
-            ):
-                ws.send_close(code, reason)
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                gevent.with_timeout(self.close_timeout, ws.send_close, code, reason, timeout_value=None)
             reader.join(timeout=max(self.close_timeout - (perf_counter() - start), 0.0))
             if not reader.dead:
                 error = CloseTimeout(self.close_timeout)
@@ -455,6 +489,20 @@ class WebSocketConnection:
             # that was reported open is reported closed exactly once.
             self._report_close((perf_counter() - start) * 1000.0, error)
             self._teardown(ws)
+
+    def _close_quietly(self, code: int = 1000) -> None:
+        """Start closing the connection on behalf of the protocol, which has reported its end
+        already (Socket.IO: the server disconnected the last namespace): no close row and no
+        reconnect follow, and the next call reopens it, as after ``close()``. Does not wait for
+        the server's close frame, so the reader may call it."""
+        ws = self._ws
+        if ws is None:
+            return
+        self._closing = True
+        try:
+            ws.send_close(code)
+        except (OSError, websocket.WebSocketException):
+            ws.shutdown()
 
     # -- round trips and waits --------------------------------------------------------------
 
@@ -516,13 +564,16 @@ class WebSocketConnection:
         return it, or ``None`` after ``timeout`` s. With ``name`` the wait is reported."""
         timeout = self.reply_timeout if timeout is None else timeout
         self._open_connection(name or "wait_for", timeout)
-        entry: tuple[Predicate | None, AsyncResult] = (predicate, AsyncResult())
+        entry: tuple[Predicate | None, AsyncResult[_Arrival]] = (predicate, AsyncResult())
         self._waiters.append(entry)
         start = perf_counter()
-        message = error = None
+        message = None
+        error: Exception | None = None
         length = 0
         try:
-            message, received_at, length = entry[1].get(timeout=timeout)
+            arrival = entry[1].get(timeout=timeout)
+            assert arrival is not None  # _wake_waiters always sets a (message, received_at, length)
+            message, received_at, length = arrival
             elapsed = (received_at - start) * 1000.0
         except gevent.Timeout:
             error = WaitTimeout(timeout)
@@ -576,13 +627,12 @@ class WebSocketConnection:
                 if pacer is not None:  # a slow consumer: what the socket held is read, then a pause
                     gevent.sleep(pacer.pause_after(len(events), perf_counter()))
                 for event in events:
-                    kind = type(event)
-                    if kind is Message:
-                        on_data(event[0], event[1])
-                    elif kind is Pong:
-                        self._on_pong(event)  # type: ignore[arg-type]
+                    if isinstance(event, Message):
+                        on_data(event.opcode, event.payload)
+                    elif isinstance(event, Pong):
+                        self._on_pong(event)
                     else:
-                        closed = event  # type: ignore[assignment]
+                        closed = event
         finally:
             self._on_disconnect(ws, closed)
 
@@ -684,10 +734,14 @@ class WebSocketConnection:
 
     def _may_reopen(self) -> bool:
         """Whether a call may reopen the closed connection: we closed it, or it ended with a close
-        code that reconnects."""
+        code that reconnects, and the protocol has not given it up."""
+        if self._given_up is not None:
+            return False
         return self._closing or self.close_code is None or self.close_code in self.reconnect_close_codes
 
     def _down_reason(self) -> str:
+        if self._given_up is not None:
+            return f"not connected ({self._given_up})"
         if self.close_code is None or self._closing or self.close_code in self.reconnect_close_codes:
             return "not connected"
         return f"not connected (closed by server with code {self.close_code})"

@@ -47,11 +47,10 @@ class CaughtReply(Reply):
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
+    ) -> None:
         if exc is not None:
             self.error = exc
         self._report(self)
-        return False
 
 
 class CatchResponseError(Exception):

@@ -1,61 +1,76 @@
-"""``SocketIOSession``: a Socket.IO v4 client (Engine.IO v4 / Socket.IO protocol v5) driven over our
-own ``WebSocketConnection``, and every measurement taken on it.
+"""``SocketIOSession``: a Socket.IO v4 client (Socket.IO protocol v5 over Engine.IO v4) on our own
+``WebSocketConnection``, and every measurement taken on it.
 
-python-socketio's threaded ``Client`` is not used: its packet classes are, over the same reader
-greenlet, reconnect with backoff and jitter, connect pacing and close-code reporting that plain
-WebSockets get. The Engine.IO open packet and the namespace ``CONNECT`` s run in ``_on_open``, so
-every background reconnect repeats them (with a fresh ``auth`` when it is a callable). The reader
-answers server pings at once and a watchdog greenlet declares the connection lost when no ping
-arrives within pingInterval + pingTimeout. Handlers run in a dispatch greenlet, off the receive
+python-socketio's threaded ``Client`` is not used, only its packet classes: the session runs on
+the same reader greenlet, reconnect with backoff and jitter, connect pacing and close-code
+reporting that plain WebSockets get, and plugs into ``WebSocketConnection`` through its hooks
+only. As in python-socketio, the layers are objects the session has:
+
+- ``self.eio``, an ``EngineIOClient`` (``engineio.py``): the transport, the open packet, the
+  answers to the server's pings and the watchdog for missing ones;
+- the session itself: namespaces, events, acks, handlers, and their rows;
+- a ``RoomConvention`` (``rooms.py``): ``join``/``leave``, an app convention, not Socket.IO's.
+
+The Engine.IO open packet and the namespace ``CONNECT`` s run in ``_on_open``, so every background
+reconnect repeats them (with a fresh ``auth`` when it is a callable). A namespace the server
+refuses is reported once and left out while the others stay connected; it is not asked for again
+until the next ``connect`` (unless ``retry_refused_namespaces``), and a connection whose every
+namespace was refused is not reconnected. Handlers run in a dispatch greenlet, off the receive
 path: a slow handler delays later handlers, never the reader's timings or the heartbeat.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, NamedTuple
 
 import gevent
-import websocket
 from gevent.event import AsyncResult
 from gevent.lock import Semaphore
-from gevent.queue import Queue
 from locust.event import EventHook
 from socketio import packet as sio
 
 from ..errors import (
     AckTimeout,
-    ActionRefused,
     ConnectError,
     ConnectionClosed,
     ConnectTimeout,
-    HandlerError,
-    HeartbeatMissed,
     NamespaceRefused,
     ResubscribeError,
 )
 from ..protocol import socketio_packets as packets
-from ..protocol.connection import Closed
+from ..protocol.engineio import EngineOpen, endpoint
 from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
-from ..transport.polling import PollingTransport
+from ..transport.heartbeats import HeartbeatTimer
 from ..transport.wire import Transport
 from .connection import WebSocketConnection
+from .engineio import EngineIOClient
 from .events import Kind
 from .replies import Reply
-
-logger = logging.getLogger(__name__)
+from .rooms import RoomConvention
 
 EventHandler = Callable[..., Any]
 CATCH_ALL = "*"
-TRANSPORTS = ("websocket", "polling")
 
 _OPEN_KEY = ("engine.io", "open")
+
+
+class _Delivery(NamedTuple):
+    """An inbound event on its way to its handlers, with the transport that carried it: an ack
+    goes back on that one or not at all."""
+
+    namespace: str
+    event: str
+    args: tuple[Any, ...]
+    ack_id: int | None
+    handlers: list[EventHandler]
+    catch_all: list[EventHandler]
+    ws: Transport | None
 
 
 class SocketIOSession(WebSocketConnection):
@@ -64,7 +79,8 @@ class SocketIOSession(WebSocketConnection):
 
     Rows it adds to the stats (request type ``SIO``; times in milliseconds):
 
-    - ``connect <namespace>``: from opening the connection to the server accepting the namespace.
+    - ``connect <namespace>``: from opening the connection to the server accepting the namespace;
+      a refusal is a failure, reported once.
     - ``emit <event>``: an event sent (no response time; size of the encoded packet in bytes).
     - ``call <event>``: an event sent with an ack request, until the ack arrived.
     - ``recv <event>``: every inbound event, handled or not (no response time; packet bytes).
@@ -86,49 +102,72 @@ class SocketIOSession(WebSocketConnection):
         *,
         ack_timeout: float = 5.0,
         room_key: str = "room",
-        slow_handler_ms: float = 100.0,
+        retry_refused_namespaces: bool = False,
         rejoin_rooms: bool = True,
         **options: Any,
     ) -> None:
         """``ack_timeout``: default seconds ``call`` and ``wait_for`` wait; ``room_key``: the
-        payload key of ``room=``, ``join`` and ``leave``; ``options``: ``WebSocketConnection``'s
-        (``connect_timeout``, ``close_timeout``, stamp keys, ``backoff``, ``connect_gate``,
-        ``sslopt``). The heartbeat comes from the server, so it takes no ping options.
-        ``rejoin_rooms``: after a reconnect, join again the rooms ``join`` had put us in."""
+        payload key of ``room=``, ``join`` and ``leave``; ``retry_refused_namespaces``: ask again
+        on every reconnect for the namespaces the server refused (see the attribute);
+        ``rejoin_rooms``: after a reconnect, join again the rooms ``join`` had put us in;
+        ``options``: ``WebSocketConnection``'s (``connect_timeout``, ``close_timeout``, stamp keys,
+        ``backoff``, ``connect_gate``, ``sslopt``, ``slow_handler_ms``). The heartbeat comes from
+        the server, so it takes no ping options."""
         super().__init__(
             base_url,
             request_event,
             user,
             reply_timeout=ack_timeout,
-            ping_interval=0.0,  # the server's pingInterval, from its open packet
-            pong_timeout=0.0,
-            # _on_data decodes every text packet itself (bad UTF-8 is a malformed-packet failure),
-            # so websocket-client's own pass over each frame would only cost time.
+            ping_interval=0.0,  # no WebSocket pings: Engine.IO has a heartbeat of its own
+            # _on_message decodes every text packet itself (bad UTF-8 is a malformed-packet
+            # failure), so the protocol's own pass over each frame would only cost time.
             skip_utf8_validation=True,
             **options,
         )
-        self.room_key = room_key
-        self.slow_handler_ms = slow_handler_ms
-        """A handler running longer than this (ms) is logged once: it delays later handlers."""
-        self.sid: str | None = None
-        """The Engine.IO session id of the current connection."""
+        self.eio = EngineIOClient(self._report, self._on_engineio_open, self._on_message)
+        """The Engine.IO layer: the transport, the open packet (``sid``; ``ping_interval`` and
+        ``ping_timeout`` in seconds) and the heartbeat."""
+        self._rooms = RoomConvention(self.call, room_key)
+        self.retry_refused_namespaces = retry_refused_namespaces
+        """Ask the server again, on every reconnect, for the namespaces it refused, and keep
+        reconnecting when it refused them all. Off by default: a refusal (bad auth, an unknown
+        namespace) would only be refused again, so a refused namespace stays out until the next
+        ``connect``."""
         self.namespaces: dict[str, str] = {}
         """Connected namespaces and their Socket.IO session ids."""
-        self.rooms: dict[str, set[str]] = {}
-        """Rooms joined through ``join`` per namespace, as the server confirmed them."""
         self.rejoin_rooms = rejoin_rooms
         self._joined: dict[tuple[str, str], str] = {}  # (namespace, room) -> join event, kept on loss
-        self.transport = "websocket"
         self._requested: tuple[str, ...] = ("/",)
+        self._refused: dict[str, NamespaceRefused] = {}  # until the next connect()
         self._auth: Any = None
         self._ack_ids = itertools.count(1)
         self._handlers: dict[tuple[str, str], list[EventHandler]] = {}
         self._binary: tuple[sio.Packet, int] | None = None  # a packet waiting for attachments
-        self._last_ping = 0.0
         self._send_lock = Semaphore()  # a packet's frames must not interleave with another's
-        self._inbox: Queue | None = None
-        self._dispatcher: gevent.Greenlet | None = None
-        self._slow_handlers: set[str] = set()
+
+    @property
+    def sid(self) -> str | None:
+        """The Engine.IO session id of the current connection."""
+        return self.eio.sid
+
+    @property
+    def transport(self) -> str:
+        """The transport: "websocket", or "polling" for Engine.IO long-polling."""
+        return self.eio.transport
+
+    @property
+    def rooms(self) -> dict[str, set[str]]:
+        """Rooms joined through ``join`` per namespace, as the server confirmed them."""
+        return self._rooms.joined
+
+    @property
+    def room_key(self) -> str:
+        """The payload key of the room name in ``room=``, ``join`` and ``leave``."""
+        return self._rooms.room_key
+
+    @room_key.setter
+    def room_key(self, key: str) -> None:
+        self._rooms.room_key = key
 
     # -- connection -------------------------------------------------------------------------
 
@@ -149,56 +188,87 @@ class SocketIOSession(WebSocketConnection):
         ``auth`` (a dict, or a callable returning one, called on every reconnect) is sent in the
         namespace ``CONNECT`` packets, ``headers`` and ``query`` with the HTTP handshake. The
         WebSocket transport is used whenever ``transports`` allows it; ``["polling"]`` selects
-        Engine.IO long-polling instead (no upgrade). A refused handshake or namespace raises a
-        ``ConnectError`` carrying the server's message, after reporting it."""
+        Engine.IO long-polling instead (no upgrade). A namespace the server refuses is a failed
+        ``connect <namespace>`` row and stays out of ``namespaces``, the others stay connected.
+        A refused handshake, a handshake that does not complete, or every namespace refused
+        raises a ``ConnectError`` carrying the server's message, after reporting it."""
         namespaces = (namespaces,) if isinstance(namespaces, str) else tuple(namespaces)
         if not namespaces or not all(isinstance(n, str) and n.startswith("/") for n in namespaces):
             raise ValueError(f"namespaces must be names starting with '/', got {namespaces!r}")
-        unknown = set(transports) - set(TRANSPORTS)
-        if unknown or not transports:
-            raise ValueError(f"transports must be taken from {TRANSPORTS}, got {list(transports)!r}")
-        self.transport = "websocket" if "websocket" in transports else "polling"
+        self.eio.choose_transport(transports)
         self._requested = namespaces
+        self._refused.clear()
         self._auth = auth
         self._joined.clear()  # a connection of the locustfile's own starts in no room
-        engine = {"EIO": 4, "transport": self.transport}
         self._connect(
             {
-                "path_or_url": _endpoint(url, socketio_path),
+                "path_or_url": endpoint(url, socketio_path),
                 "headers": headers,
                 "subprotocols": None,
-                "query": (lambda: {**query(), **engine}) if callable(query) else {**(query or {}), **engine},
+                "query": (
+                    (lambda: self.eio.handshake_query(query()))
+                    if callable(query)
+                    else self.eio.handshake_query(query)
+                ),
                 "name": None,
             }
         )
 
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Leave every namespace (``DISCONNECT`` packets), close the connection with a WebSocket
+        close handshake (timed on each ``disconnect <namespace>`` row), and stop the handler
+        dispatcher. Safe to call twice, while reconnecting, or on a connection that never opened."""
+        if self.connected and self._ws is not None:
+            with contextlib.suppress(ConnectionClosed):
+                for namespace in list(self.namespaces):
+                    self._send_packet(self._ws, packets.disconnect_frames(namespace))
+        super().close(code, reason)
+        self._joined.clear()
+
+    def _wanted(self) -> tuple[str, ...]:
+        """The namespaces a (re)connect asks for: the requested ones the server has not refused
+        (all of them with ``retry_refused_namespaces``)."""
+        if self.retry_refused_namespaces:
+            return self._requested
+        return tuple(namespace for namespace in self._requested if namespace not in self._refused)
+
+    # -- WebSocketConnection's hooks --------------------------------------------------------
+
     def _create_connection(self, url: str, options: dict[str, Any]) -> Transport:
-        if self.transport == "polling":
-            return PollingTransport.open(url, options)
-        return super()._create_connection(url, options)
+        return self.eio.open(url, options)
+
+    def _start_heartbeat(self, ws: Transport) -> HeartbeatTimer:
+        return self.eio.start_watchdog(ws)
+
+    def _on_data(self, opcode: int, payload: bytes) -> None:
+        try:
+            self.eio.receive(opcode, payload, perf_counter())
+        except ValueError as error:  # also UnicodeDecodeError: a broken packet, not a broken link
+            self._report.fire(Kind.RECV, "recv", None, len(payload), error)
 
     def _on_open(self, ws: Transport, started: float, handshake_ms: float) -> None:
-        """The Engine.IO open packet, then one ``CONNECT`` per namespace, answered in any order."""
+        """The Engine.IO open packet, then one ``CONNECT`` per namespace wanted, answered in any
+        order; ``_settle`` decides what the answers make of the connection."""
         self.namespaces.clear()
+        self._binary = None
         deadline = started + self.connect_timeout
         try:
-            opened: packets.EngineOpen = self._await(_OPEN_KEY, deadline, "no Engine.IO open packet")[0]
+            self._await(_OPEN_KEY, deadline, "no Engine.IO open packet")
         except ConnectError as failure:
             self._report_connect((perf_counter() - started) * 1000.0, failure)
             raise
-        self.sid = opened.sid
-        self.ping_interval, self.pong_timeout = opened.ping_interval, opened.ping_timeout
-        self._last_ping = perf_counter()
+        wanted = self._wanted()
         auth = self._auth() if callable(self._auth) else self._auth
         self._report.secrets |= payload_secrets(auth)
-        waiting = {namespace: self._expect(("connect", namespace)) for namespace in self._requested}
-        for namespace in self._requested:
+        waiting = {namespace: self._expect(("connect", namespace)) for namespace in wanted}
+        for namespace in wanted:
             try:
                 self._send_packet(ws, packets.connect_frames(namespace, auth))
             except ConnectionClosed:
                 break  # every namespace then fails in _await, with the reason the reader saw
-        refusal: ConnectError | None = None
-        for namespace in self._requested:
+        errors: list[ConnectError] = []
+        for namespace in wanted:
+            error: ConnectError | None
             try:
                 outcome, received_at, _ = self._await(
                     ("connect", namespace), deadline, f"no answer to CONNECT {namespace}", waiting[namespace]
@@ -208,34 +278,32 @@ class SocketIOSession(WebSocketConnection):
             except ConnectError as failure:
                 error, elapsed = failure, (perf_counter() - started) * 1000.0
             self._report.fire(Kind.CONNECT, f"connect {namespace}", elapsed, 0, error, namespace=namespace)
-            refusal = refusal or error
-        if refusal is not None:
+            if error is not None:
+                errors.append(error)
+        self._settle(errors)
+
+    def _settle(self, errors: list[ConnectError]) -> None:
+        """What the namespaces' failed answers make of the connection. Refusals are remembered
+        (unless ``retry_refused_namespaces``), so that no reconnect asks for them again. The
+        connection stays up when a namespace connected and nothing but refusals failed; otherwise
+        the attempt fails with the first failure, and when the server refused every namespace,
+        reopening cannot help: the connection stays down until the next ``connect``."""
+        refusals = [error for error in errors if isinstance(error, NamespaceRefused)]
+        failures = [error for error in errors if not isinstance(error, NamespaceRefused)]
+        if not self.retry_refused_namespaces:
+            self._refused.update((refusal.namespace, refusal) for refusal in refusals)
+        if not errors or (self.namespaces and not failures):
+            return  # up, perhaps without the namespaces the server refused
+        if self.namespaces:
             self._report_close(None)  # the namespaces that did connect are dropped with the rest
-            raise refusal
-
-    def _expect(self, key: tuple[str, str]) -> AsyncResult:
-        waiter = AsyncResult()
-        self._pending[key] = waiter
-        return waiter
-
-    def _await(
-        self, key: tuple[str, str], deadline: float, phase: str, waiter: AsyncResult | None = None
-    ) -> tuple[Any, float, int]:
-        """Wait for a handshake answer resolved by the reader, as a ``ConnectError`` on failure
-        (a timeout names the ``phase`` that did not complete)."""
-        if waiter is None:
-            waiter = self._expect(key)
-        try:
-            return waiter.get(timeout=max(0.0, deadline - perf_counter()))
-        except gevent.Timeout:
-            raise ConnectTimeout(self.connect_timeout, phase) from None
-        except ConnectionClosed as closed:
-            raise ConnectError(f"connection lost during the Socket.IO handshake: {closed.reason}") from None
-        finally:
-            self._pending.pop(key, None)
+        if failures:
+            raise failures[0]
+        if not self.retry_refused_namespaces:
+            self._give_up(str(refusals[0]))
+        raise refusals[0]
 
     def _report_connect(self, response_time: float | None, error: Exception | None = None) -> None:
-        for namespace in self._requested:
+        for namespace in self._wanted():
             self._report.fire(
                 Kind.CONNECT, f"connect {namespace}", response_time, 0, error, namespace=namespace
             )
@@ -254,21 +322,39 @@ class SocketIOSession(WebSocketConnection):
                 namespace=namespace,
             )
         self.namespaces.clear()
-        self.rooms.clear()
+        self._rooms.forget()
 
-    def close(self, code: int = 1000, reason: str = "") -> None:
-        """Leave every namespace (``DISCONNECT`` packets), close the connection with a WebSocket
-        close handshake (timed on each ``disconnect <namespace>`` row), and stop the handler
-        dispatcher. Safe to call twice, while reconnecting, or on a connection that never opened."""
-        if self.connected and self._ws is not None:
-            with contextlib.suppress(ConnectionClosed):
-                for namespace in list(self.namespaces):
-                    self._send_packet(self._ws, packets.disconnect_frames(namespace))
-        super().close(code, reason)
-        self._joined.clear()
-        dispatcher, self._dispatcher = self._dispatcher, None
-        if dispatcher is not None:
-            dispatcher.kill(block=True, timeout=1.0)
+    # -- handshake answers ------------------------------------------------------------------
+
+    def _on_engineio_open(self, opened: EngineOpen, received_at: float) -> None:
+        self._resolve(_OPEN_KEY, opened, received_at, 0)
+
+    def _expect(self, key: tuple[str, str]) -> AsyncResult[tuple[Any, float, int]]:
+        waiter: AsyncResult[tuple[Any, float, int]] = AsyncResult()
+        self._pending[key] = waiter
+        return waiter
+
+    def _await(
+        self,
+        key: tuple[str, str],
+        deadline: float,
+        phase: str,
+        waiter: AsyncResult[tuple[Any, float, int]] | None = None,
+    ) -> tuple[Any, float, int]:
+        """Wait for a handshake answer resolved by the reader, as a ``ConnectError`` on failure
+        (a timeout names the ``phase`` that did not complete)."""
+        if waiter is None:
+            waiter = self._expect(key)
+        try:
+            answer = waiter.get(timeout=max(0.0, deadline - perf_counter()))
+            assert answer is not None  # get() returns a value or raises
+            return answer
+        except gevent.Timeout:
+            raise ConnectTimeout(self.connect_timeout, phase) from None
+        except ConnectionClosed as closed:
+            raise ConnectError(f"connection lost during the Socket.IO handshake: {closed.reason}") from None
+        finally:
+            self._pending.pop(key, None)
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -333,30 +419,25 @@ class SocketIOSession(WebSocketConnection):
         """Ask the server to put us in ``room`` (``call(event, {room_key: room})``, reported as
         ``call join``). An ack such as ``{"ok": false, "error": "rate_limited"}`` makes it a
         failure (``ActionRefused``); on success ``rooms[namespace]`` holds the room."""
-        return self._room_action(event, room, namespace, timeout, joined=True)
+        return self._remember(
+            self._rooms.join(room, namespace=namespace, event=event, timeout=timeout), room, namespace, event
+        )
 
     def leave(
         self, room: str, *, namespace: str = "/", event: str = "leave", timeout: float | None = None
     ) -> Reply:
         """The counterpart of ``join``: ``call(event, {room_key: room})`` as ``call leave``."""
-        return self._room_action(event, room, namespace, timeout, joined=False)
+        return self._remember(
+            self._rooms.leave(room, namespace=namespace, event=event, timeout=timeout), room, namespace, None
+        )
 
-    def _room_action(
-        self, event: str, room: str, namespace: str, timeout: float | None, joined: bool
-    ) -> Reply:
-        with self.call(
-            event, {self.room_key: room}, namespace=namespace, timeout=timeout, catch_response=True
-        ) as reply:
-            refusal = _refusal(event, reply.data) if reply.ok else None
-            if refusal is not None:
-                reply.failure(refusal)
-            elif reply.ok:
-                rooms = self.rooms.setdefault(namespace, set())
-                (rooms.add if joined else rooms.discard)(room)
-                if joined:
-                    self._joined[(namespace, room)] = event
-                else:
-                    self._joined.pop((namespace, room), None)
+    def _remember(self, reply: Reply, room: str, namespace: str, event: str | None) -> Reply:
+        """Keep a confirmed join (its event, for the rejoin) or leave in ``_joined``, which, unlike
+        ``rooms``, outlives a lost connection."""
+        if reply.ok and event is not None:
+            self._joined[(namespace, room)] = event
+        elif reply.ok:
+            self._joined.pop((namespace, room), None)
         return reply
 
     def _has_resubscription(self) -> bool:
@@ -379,7 +460,7 @@ class SocketIOSession(WebSocketConnection):
         if not isinstance(data, dict):
             raise TypeError("room= and stamp= need a dict payload (or none)")
         if room is not None:
-            data = {**data, self.room_key: room}
+            data = self._rooms.address(data, room)
         if stamp:
             data = stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
         return data
@@ -387,7 +468,9 @@ class SocketIOSession(WebSocketConnection):
     def _open_namespace(self, namespace: str, name: str) -> Transport:
         ws = self._open_connection(name)
         if namespace not in self.namespaces:
-            raise self._report_not_connected(name, f"namespace {namespace} not connected")
+            refusal = self._refused.get(namespace)
+            why = "" if refusal is None else f" (refused: {refusal.server_message})"
+            raise self._report_not_connected(name, f"namespace {namespace} not connected{why}")
         return ws
 
     def _send_packet(
@@ -441,44 +524,16 @@ class SocketIOSession(WebSocketConnection):
         message = self._wait(matches, timeout, name)
         return None if message is None else message.data
 
-    def _on_data(self, opcode: int, payload: bytes) -> None:
-        received_at = perf_counter()
-        try:
-            if opcode == packets.OPCODE_BINARY:
-                self._on_attachment(payload, received_at)
-                return
-            kind = payload[0] if payload else -1
-            if kind == packets.ENGINE_MESSAGE:
-                self.messages_in += 1
-                self.bytes_in += len(payload)
-                self._on_packet(
-                    packets.decode_message(payload[1:].decode("utf-8")), received_at, len(payload)
-                )
-            elif kind == packets.ENGINE_PING:
-                self._on_ping(received_at)
-            elif kind == packets.ENGINE_OPEN:
-                self._resolve(_OPEN_KEY, packets.parse_open(payload.decode("utf-8")), received_at, 0)
-            elif kind not in (packets.ENGINE_CLOSE, packets.ENGINE_NOOP):
-                raise ValueError(f"unexpected Engine.IO packet {payload[:20]!r}")
-            # CLOSE: the server ends the session; the transport closes right after it.
-        except ValueError as error:  # also UnicodeDecodeError: a broken packet, not a broken link
-            self._report.fire(Kind.RECV, "recv", None, len(payload), error)
-
-    def _on_ping(self, received_at: float) -> None:
-        """Answer at once (in the reader, so nothing a task or handler does can delay it)."""
-        gap_ms = (received_at - self._last_ping) * 1000.0
-        self._last_ping = received_at
-        ws = self._ws
-        if ws is not None:
-            try:
-                ws.send(packets.PONG_FRAME, packets.OPCODE_TEXT)
-            except (OSError, websocket.WebSocketException):
-                return  # the reader sees the loss next
-        self._report.fire(Kind.HEARTBEAT, "heartbeat", gap_ms)
+    def _on_message(self, data: str | bytes, received_at: float, length: int) -> None:
+        """An Engine.IO message: a Socket.IO packet (text) or an attachment of one (binary)."""
+        self.messages_in += 1
+        self.bytes_in += length
+        if isinstance(data, str):
+            self._on_packet(packets.decode_message(data), received_at, length)
+        else:
+            self._on_attachment(data, received_at)
 
     def _on_attachment(self, payload: bytes, received_at: float) -> None:
-        self.messages_in += 1
-        self.bytes_in += len(payload)
         if self._binary is None:
             raise ValueError("binary frame without a Socket.IO packet announcing it")
         packet, length = self._binary
@@ -508,7 +563,7 @@ class SocketIOSession(WebSocketConnection):
             self._on_server_disconnect(namespace)
 
     def _on_event(
-        self, namespace: str, ack_id: int | None, data: list, received_at: float, length: int
+        self, namespace: str, ack_id: int | None, data: list[Any], received_at: float, length: int
     ) -> None:
         event, args = data[0], tuple(data[1:])
         self._report.fire(Kind.RECV, f"recv {event}", None, length, namespace=namespace)
@@ -517,7 +572,8 @@ class SocketIOSession(WebSocketConnection):
         handlers = self._handlers.get((namespace, event))
         catch_all = self._handlers.get((namespace, CATCH_ALL))
         if handlers or catch_all or ack_id is not None:
-            self._dispatch((namespace, event, args, ack_id, handlers or [], catch_all or [], self._ws))
+            delivery = _Delivery(namespace, event, args, ack_id, handlers or [], catch_all or [], self._ws)
+            self._handler_jobs.submit(functools.partial(self._deliver, delivery))
         if self._waiters:
             self._wake_waiters(packets.SocketIOEvent(namespace, event, args), received_at, length)
 
@@ -527,93 +583,22 @@ class SocketIOSession(WebSocketConnection):
         next emit opens it again."""
         if self.namespaces.pop(namespace, None) is None:
             return
-        self.rooms.pop(namespace, None)
+        self._rooms.forget(namespace)
         self._joined = {key: event for key, event in self._joined.items() if key[0] != namespace}
         self._report.fire(Kind.CLOSE, f"disconnect {namespace}", None, 0, namespace=namespace)
-        if not self.namespaces and self._ws is not None:
-            self._closing = True
-            try:
-                self._ws.send_close(1000)
-            except (OSError, websocket.WebSocketException):
-                self._ws.shutdown()
-
-    def _on_disconnect(self, ws: Transport, closed: Closed | None) -> None:
-        self._binary = None
-        super()._on_disconnect(ws, closed)
-
-    # -- heartbeats -------------------------------------------------------------------------
-
-    def _heartbeat_tick(self, ws: Transport, now: float) -> float | None:
-        """Engine.IO's rule: the server pings every pingInterval, and a client that hears no ping
-        for pingInterval + pingTimeout treats the connection as dead. Run by the process's
-        heartbeat scheduler; returns when to check again."""
-        if ws is not self._ws or not self.connected:
-            return None
-        limit = self.ping_interval + self.pong_timeout
-        due = self._last_ping + limit
-        if now < due:
-            return due
-        self._report.fire(Kind.HEARTBEAT, "heartbeat", None, 0, HeartbeatMissed(limit))
-        ws.lose(f"missed heartbeat (no ping within {limit:g} s)")
-        return None
+        if not self.namespaces:
+            self._close_quietly()
 
     # -- handlers ---------------------------------------------------------------------------
 
-    def _dispatch(self, item: tuple) -> None:
-        """Queue an event for its handlers (``_dispatch_loop`` takes it from there)."""
-        if self._dispatcher is None or self._dispatcher.dead:
-            self._inbox = Queue()
-            self._dispatcher = gevent.spawn(self._dispatch_loop, self._inbox)
-        assert self._inbox is not None
-        self._inbox.put(item)
-
-    def _dispatch_loop(self, inbox: Queue) -> None:
-        for namespace, event, args, ack_id, handlers, catch_all, ws in inbox:
-            results = [self._run_handler(handler, args) for handler in handlers]
-            results += [self._run_handler(handler, (event, *args)) for handler in catch_all]
-            # An ack id belongs to the connection that carried the event: never ack on a new one.
-            if ack_id is not None and ws is self._ws and self.connected:
-                result = next((r for ok, r in results if ok and r is not None), None)
-                with contextlib.suppress(ConnectionClosed):  # the reader reports the loss
-                    self._send_packet(ws, packets.ack_frames(namespace, ack_id, result))
-
-    def _run_handler(self, handler: EventHandler, args: tuple) -> tuple[bool, Any]:
-        handler_name = getattr(handler, "__name__", type(handler).__name__)
-        start = perf_counter()
-        try:
-            return True, handler(*args)
-        except Exception as error:  # noqa: BLE001 - a broken handler must not stop the others
-            self._report.fire(
-                Kind.HANDLER, f"handler {handler_name}", None, 0, HandlerError(handler_name, error)
-            )
-            return False, None
-        finally:
-            took_ms = (perf_counter() - start) * 1000.0
-            if took_ms > self.slow_handler_ms and handler_name not in self._slow_handlers:
-                self._slow_handlers.add(handler_name)
-                logger.warning(
-                    "Socket.IO handler %s took %.0f ms: handlers run one after another, so later "
-                    "events wait for their handlers (their measured latencies do not). Move slow "
-                    "work into a task.",
-                    handler_name,
-                    took_ms,
-                )
-
-
-def _endpoint(url: str, socketio_path: str) -> str:
-    """The Engine.IO endpoint for ``url`` (absolute, or "" for the host): its path is replaced by
-    ``/<socketio_path>/``, as Socket.IO clients do; its query string is kept."""
-    path = "/" + socketio_path.strip("/") + "/"
-    if not url:
-        return path
-    parts = urlsplit(url)
-    if "://" not in url:
-        raise ValueError(f"Socket.IO url must be absolute (http://, https://, ws://, wss://), got {url!r}")
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-
-
-def _refusal(action: str, ack: Any) -> ActionRefused | None:
-    """An error ack by the common convention (``{"ok": false, "error": ...}`` or an ``error`` key)."""
-    if not isinstance(ack, dict) or (ack.get("ok") is not False and "error" not in ack):
-        return None
-    return ActionRefused(action, str(ack.get("error", "refused")), str(ack.get("reason") or ""))
+    def _deliver(self, delivery: _Delivery) -> None:
+        """In the handler greenlet: the event's handlers, then its ack with the first result."""
+        namespace, event, args, ack_id, handlers, catch_all, ws = delivery
+        run = self._handler_jobs.run_handler
+        results = [run(handler, args) for handler in handlers]
+        results += [run(handler, (event, *args)) for handler in catch_all]
+        # An ack id belongs to the connection that carried the event: never ack on a new one.
+        if ack_id is not None and ws is not None and ws is self._ws and self.connected:
+            result = next((r for ok, r in results if ok and r is not None), None)
+            with contextlib.suppress(ConnectionClosed):  # the reader reports the loss
+                self._send_packet(ws, packets.ack_frames(namespace, ack_id, result))

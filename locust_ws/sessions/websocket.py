@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
-from typing import Any
+from typing import Any, Literal, overload
 
 from locust.event import EventHook
 
@@ -22,7 +22,7 @@ from ..errors import ConnectionClosed
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
 from .connection import Predicate, WebSocketConnection
 from .events import Kind
-from .replies import Reply
+from .replies import CaughtReply, Reply
 
 MessageHandler = Callable[[Any], None]
 
@@ -102,6 +102,36 @@ class WebSocketSession(WebSocketConnection):
         self._report.fire(Kind.SEND, name, None, len(payload), send_ms=send_ms)
         return len(payload)
 
+    @overload
+    def request(
+        self,
+        payload: Any,
+        *,
+        name: str = ...,
+        timeout: float | None = ...,
+        stamp: bool = ...,
+        catch_response: Literal[False] = ...,
+    ) -> Reply: ...
+    @overload
+    def request(
+        self,
+        payload: Any,
+        *,
+        name: str = ...,
+        timeout: float | None = ...,
+        stamp: bool = ...,
+        catch_response: Literal[True],
+    ) -> CaughtReply: ...
+    @overload
+    def request(
+        self,
+        payload: Any,
+        *,
+        name: str = ...,
+        timeout: float | None = ...,
+        stamp: bool = ...,
+        catch_response: bool,
+    ) -> Reply: ...
     def request(
         self,
         payload: Any,

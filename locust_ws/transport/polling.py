@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import gevent
+import greenlet
 import requests
 import websocket
 from engineio import packet as eio
@@ -48,7 +49,7 @@ class PollingTransport:
         self._post_timeout = timeout
         self._events: list[Event] = []
         self._post_lock = Semaphore()
-        self._poller: gevent.Greenlet | None = None  # the greenlet waiting in a poll, if any
+        self._poller: greenlet.greenlet | None = None  # the greenlet waiting in a poll, if any
         self._closed = False
         self._closing = False
         self.closed: Closed | None = None
@@ -191,7 +192,7 @@ class PollingTransport:
         self._closed = True
         poller = self._poller
         if poller is not None and poller is not gevent.getcurrent():
-            poller.kill(_Interrupted(), block=False)
+            gevent.kill(poller, _Interrupted())
         self._http.close()
 
 

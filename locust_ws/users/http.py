@@ -44,7 +44,14 @@ class RealtimeHttpSession(HttpSession):
         for scheme in ("http://", "https://"):
             self.mount(scheme, _SourceAddressLocustAdapter(address, pool_manager=None))
 
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+    def merge_environment_settings(
+        self,
+        url: str,
+        proxies: dict[str, str] | None,
+        stream: bool | None,
+        verify: bool | str | None,
+        cert: str | tuple[str, str] | None,
+    ) -> dict[str, Any]:
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None and isinstance(self.verify, str):
             settings["verify"] = self.verify

@@ -56,6 +56,10 @@ class SocketIOUser(RealtimeUser):
     rejoin_rooms: ClassVar[bool] = True
     """After a reconnect, join again every room ``join`` had put ``self.client`` in (before
     ``on_connect`` runs): servers forget a connection's rooms with it."""
+    retry_refused_namespaces: ClassVar[bool] = False
+    """Ask again on every reconnect for namespaces the server refused, and keep reconnecting when
+    it refused them all. Off: a refused namespace (bad auth) stays out until ``connect`` is called
+    again, and a connection with every namespace refused is not reconnected."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -77,6 +81,7 @@ class SocketIOUser(RealtimeUser):
                 ack_timeout=self.ack_timeout,
                 room_key=self.room_key,
                 rejoin_rooms=self.rejoin_rooms,
+                retry_refused_namespaces=self.retry_refused_namespaces,
                 **self.session_options(),
             )
         )

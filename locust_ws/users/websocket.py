@@ -71,7 +71,7 @@ class WebSocketUser(RealtimeUser):
                 reply_timeout=self.reply_timeout,
                 ping_interval=self.ping_interval,
                 pong_timeout=self.pong_timeout,
-                correlation=self.correlation,
+                correlation=type(self).correlation,  # a callable as it was set, not bound to the user
                 skip_utf8_validation=self.skip_utf8_validation,
                 **self.session_options(),
             )

@@ -31,8 +31,8 @@ from locust_ws import (
     WebSocketUser,
 )
 
-from ..conftest import EventLog
-from ..hostile_servers import HostileServer, refusing_port
+from ..support.events import EventLog
+from ..support.hostile_servers import HostileServer, refusing_port
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from locust_ws.protocol.connection import (
 )
 from locust_ws.protocol.frames import FrameParser, mask
 
-from ..faulty_server import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_frame, frame
+from ..support.faulty_server import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT, close_frame, frame
 
 
 def sent_frames(data: bytes) -> list[tuple[int, bytes]]:
@@ -193,7 +193,7 @@ def test_the_protocol_layer_imports_no_io_and_no_locust():
     code = (
         "import sys\n"
         "import locust_ws.protocol.connection, locust_ws.protocol.frames, locust_ws.protocol.handshake\n"
-        "import locust_ws.protocol.codes, locust_ws.protocol.urls\n"
+        "import locust_ws.protocol.codes, locust_ws.protocol.urls, locust_ws.protocol.engineio\n"
         "io = ('gevent', 'locust', 'locust_ws.demo', 'socket', 'websocket')\n"
         "bad = [m for m in io if m in sys.modules]\n"
         "print(bad)\n"

@@ -14,7 +14,8 @@ import pytest
 
 from locust_ws import Backoff, SocketIOSession
 
-from .conftest import SOCKETIO_TOKEN, node_command, running, wait_until
+from ...support.third_party_servers import SOCKETIO_TOKEN, node_command, running
+from ...support.waiting import wait_until
 
 RECONNECT = Backoff(base=0.1, cap=0.3)
 

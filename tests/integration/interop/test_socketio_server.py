@@ -11,7 +11,7 @@ import pytest
 
 from locust_ws import Backoff, NamespaceRefused, SocketIOSession
 
-from .conftest import SOCKETIO_TOKEN
+from ...support.third_party_servers import SOCKETIO_TOKEN
 
 
 @pytest.fixture
@@ -83,12 +83,6 @@ def test_ack_with_several_arguments_reads_as_a_tuple(connect):
     assert session.call("echo", ("a", 2, {"b": None})).data == ("a", 2, {"b": None})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 13 defect 8: one refused namespace takes the whole connection down; the other "
-    "namespaces should stay up",
-)
 def test_refused_namespace_leaves_the_other_namespaces_connected(sio_server, make_session):
     session = make_session(sio_server, SocketIOSession)
     with contextlib.suppress(NamespaceRefused):
@@ -97,11 +91,6 @@ def test_refused_namespace_leaves_the_other_namespaces_connected(sio_server, mak
     assert session.call("where").data == "/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 13 defect 8: a permanent refusal (bad auth) is retried forever by the reconnect loop",
-)
 def test_auth_refusal_is_not_retried(sio_server, make_session, event_log):
     session = make_session(sio_server, SocketIOSession, backoff=Backoff(base=0.02, cap=0.02, jitter=False))
     with pytest.raises(NamespaceRefused):

@@ -10,8 +10,8 @@ from locust.env import Environment
 
 from locust_ws import HandshakeRejected, WebSocketUser
 
-from ...conftest import EventLog
-from .conftest import wait_until
+from ...support.events import EventLog
+from ...support.waiting import wait_until
 
 ROUND_TRIPS = 20
 

@@ -1,0 +1,34 @@
+"""The demo server as the tests drive it: its JSON endpoints (``/stats``, ``/login``, ``/admin/*``)
+and the fast Socket.IO settings the Socket.IO integration tests start it with."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+PING_INTERVAL = 1.0  # python-engineio advertises whole seconds only
+PING_TIMEOUT = 0.5
+JOIN_COOLDOWN = 0.5
+ROOM_CAPACITY = 3
+FAST_SOCKETIO = [
+    "--sio-ping-interval",
+    str(PING_INTERVAL),
+    "--sio-ping-timeout",
+    str(PING_TIMEOUT),
+    "--sio-join-cooldown",
+    str(JOIN_COOLDOWN),
+    "--sio-room-capacity",
+    str(ROOM_CAPACITY),
+]
+"""Demo server options for Engine.IO heartbeats and room limits short enough to test in a second
+or two."""
+
+
+def fetch_json(url: str, method: str = "GET", body: dict | None = None) -> dict:
+    """The JSON answer of ``url`` (a POST without ``body`` sends an empty one)."""
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())

@@ -1,0 +1,93 @@
+"""Reads the "WebSockets" tab of a running Locust web UI in headless Chromium (Debian's
+``chromium`` driven by playwright), as its own process: playwright's sync API must not share a
+process with gevent's monkey-patching.
+
+    python tests/support/webui_probe.py URL [--screenshot FILE] [--html-report FILE --html-screenshot FILE]
+
+Prints the tab's rows as JSON once they show live numbers (or after --timeout seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def tab_rows(page) -> dict[str, list[str]]:
+    """Metric name -> the row's other cells, as the browser renders them."""
+    rows = {}
+    for row in page.locator("table tbody tr").all():
+        cells = [cell.strip() for cell in row.locator("td").all_inner_texts()]
+        if cells:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def number(text: str) -> float:
+    try:
+        return float(text.split()[0])
+    except (ValueError, IndexError):
+        return 0.0
+
+
+def is_live(rows: dict[str, list[str]]) -> bool:
+    latency = [cells for name, cells in rows.items() if name.endswith("[request]")]
+    return (
+        number(rows.get("open connections", [""])[0]) > 0
+        and number(rows.get("messages in /s", [""])[0]) > 0
+        and any(number(cells[2]) > 0 for cells in latency)  # the p50 column
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--timeout", type=float, default=45.0)
+    parser.add_argument("--screenshot")
+    parser.add_argument("--html-report")
+    parser.add_argument("--html-screenshot")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 900},
+        )
+        page = browser.new_page()
+        page.goto(f"{args.url}/?tab=websockets")
+        deadline = time.monotonic() + args.timeout
+        rows = tab_rows(page)
+        while not is_live(rows) and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+            rows = tab_rows(page)
+        tab_titles = page.locator("[role=tab]").all_inner_texts()
+        if args.screenshot:
+            page.screenshot(path=args.screenshot, full_page=True)
+        if args.html_report and args.html_screenshot:
+            page.goto(f"file://{args.html_report}")
+            page.locator("#locust-ws").screenshot(path=args.html_screenshot)
+        browser.close()
+    json.dump({"rows": rows, "live": is_live(rows), "tabs": tab_titles}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The "WebSockets" tab in Locust's web UI, checked in a real headless Chromium during a run."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from ..support.locust_cluster import free_port
+from ..support.paths import ROOT
+
+PROBE = ROOT / "tests" / "support" / "webui_probe.py"
+
+
+def require_browser() -> None:
+    """Skip without Chromium or playwright, except in CI (CI=true), where .ci/run installs both
+    and their absence must fail the build."""
+    missing = [
+        what
+        for what, present in (
+            ("chromium (apt-get install chromium)", shutil.which("chromium") is not None),
+            ("playwright (pip install -e .[test])", importlib.util.find_spec("playwright") is not None),
+        )
+        if not present
+    ]
+    if missing:
+        message = "the web UI browser test needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def wait_for_web_ui(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            assert process.poll() is None, "locust exited before its web UI came up"
+            assert time.monotonic() < deadline, "the web UI did not come up"
+            time.sleep(0.2)
+
+
+def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
+    require_browser()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (tmp_path / "locust.log").open("w")
+    locust = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "locust", "-f", str(ROOT / "locustfiles" / "echo.py")),
+            *("--web-host", "127.0.0.1", "--web-port", str(port)),
+            *("--autostart", "-u", "5", "-r", "5", "-t", "90s"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    try:
+        wait_for_web_ui(url, locust)
+        probe_args = [sys.executable, str(PROBE), url]
+        if screenshot := os.environ.get("LOCUST_WS_SCREENSHOT"):
+            probe_args += ["--screenshot", screenshot]
+        probe = subprocess.run(probe_args, capture_output=True, text=True, timeout=120, check=False)
+        assert probe.returncode == 0, probe.stderr[-3000:]
+        seen = json.loads(probe.stdout)
+        stats = json.loads(fetch(f"{url}/ws/stats"))
+        report = fetch(f"{url}/stats/report")
+        csv_text = fetch(f"{url}/ws/csv")
+    finally:
+        locust.terminate()
+        locust.wait(timeout=30)
+        log.close()
+    assert "WEBSOCKETS" in [title.upper() for title in seen["tabs"]]
+    rows = seen["rows"]
+    assert seen["live"], rows
+    assert rows["open connections"][0] == "5"
+    assert float(rows["messages in /s"][0]) > 0
+    p50 = float(rows["WS echo [request]"][2])
+    assert 0 < p50 < 5000
+    assert (rows["handshakes"][0], rows["handshake failure rate"][0]) == ("5", "0.00%")
+    assert stats["metrics"]["open_connections"] == 5
+    assert report.index('<div id="root">') < report.index('<section id="locust-ws">')
+    assert csv_text.startswith("Metric,Type,Kind,Name,") and "\nlatency,WS,request,echo," in csv_text
