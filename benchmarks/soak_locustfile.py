@@ -18,7 +18,7 @@ class SoakEchoUser(WebSocketUser):
         self.client.request({"op": "echo", "text": "soak"}, name="echo")
 
     @task(1)
-    def reconnect(self) -> None:
+    def reopen(self) -> None:
         """About every 20 s: a new handshake, a close, a new reader and heartbeat."""
         self.client.close()
         self.client.connect(self.path)
@@ -33,6 +33,6 @@ class SoakSocketIOUser(SocketIOUser):
         self.client.call("echo", {"text": "soak"})
 
     @task(1)
-    def reconnect(self) -> None:
+    def reopen(self) -> None:
         self.client.close()
         self.client.connect()

@@ -15,6 +15,11 @@ class ConnectError(WebSocketError, RescheduleTask):
     the failure is already in the stats, so Locust just waits and runs the next task."""
 
 
+class InvalidURL(ConnectError):
+    """The URL (the host, or a path given as a full URL) cannot be connected to: no supported scheme,
+    no host name, a malformed address or port. It never will be, so nothing reconnects it."""
+
+
 class HandshakeRejected(ConnectError):
     """The server answered the upgrade with an HTTP status other than 101."""
 
@@ -104,6 +109,11 @@ class CloseTimeout(WebSocketError):
         super().__init__(f"no close frame from server within {timeout:g} s")
 
 
+class PayloadError(WebSocketError, RescheduleTask):
+    """A payload ``send()`` or ``request()`` cannot encode (a set, an object, a non-dict to stamp);
+    nothing was sent. As a ``RescheduleTask`` it ends the task quietly: the failure is in the stats."""
+
+
 class HandlerError(WebSocketError):
     """A user's message handler raised; the receive loop survives and reports it."""
 
@@ -162,3 +172,8 @@ class ActionRefused(WebSocketError):
         self.error = error
         self.reason = reason
         super().__init__(f"{action} refused: {error}" + (f" ({reason})" if reason else ""))
+
+
+class UserClassError(WebSocketError, ValueError):
+    """A user class attribute has a value it cannot take (``ping_interval = "1s"``); the text names
+    the class and the attribute. A Locust run refuses such a class before any load (exit code 2)."""

@@ -1,10 +1,12 @@
-"""argparse ``type`` functions of the ``--ws-*`` options: a malformed value stops Locust at start-up
-with ``error: argument --ws-...: <reason>`` and exit code 2, before any load is sent."""
+"""argparse ``type`` functions of the ``--ws-*`` options (and of Locust's output-file options): a
+malformed value stops Locust at start-up with ``error: argument --ws-...: <reason>`` and exit code 2,
+before any load is sent."""
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 
 from .transport.sources import parse_source_addresses
 
@@ -40,3 +42,37 @@ def source_addresses(text: str) -> str:
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"expected IP addresses or networks: {error}") from None
     return text
+
+
+def writable_file(text: str) -> str:
+    """A file the run can write when it ends (``--ws-json``, ``--html``, ``--json-file``): refused
+    now rather than found unwritable after the run, its results lost. Nothing is created here;
+    missing directories are created when the file is written."""
+    if problem := unwritable(text):
+        raise argparse.ArgumentTypeError(f"cannot write {text}: {problem}")
+    return text
+
+
+def writable_prefix(text: str) -> str:
+    """A ``--csv`` prefix: the files ``PREFIX_stats.csv`` and its siblings must be writable."""
+    writable_file(f"{text}_stats.csv")
+    return text
+
+
+def unwritable(path: str) -> str | None:
+    """Why ``path`` could not be written (``None`` when it could), without touching anything: an
+    existing path must be a writable file, else the nearest existing directory on the way to it
+    must let us create what is missing."""
+    target = os.path.abspath(path)
+    if os.path.isdir(target):
+        return "it is a directory"
+    if os.path.exists(target):
+        return None if os.access(target, os.W_OK) else "permission denied"
+    ancestor = os.path.dirname(target)
+    while not os.path.exists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if not os.path.isdir(ancestor):
+        return f"{ancestor} is not a directory"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"cannot create files in {ancestor}"
+    return None

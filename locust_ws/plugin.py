@@ -30,6 +30,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 
+from . import preflight
 from .autostart import start_demo_if_needed
 from .cluster import open_files
 from .cluster.user_index import user_indexes
@@ -45,7 +46,8 @@ from .metrics.thresholds import (
     parse_threshold,
     parse_thresholds,
 )
-from .options import exit_code, non_negative_number, source_addresses
+from .options import exit_code, non_negative_number, source_addresses, writable_file, writable_prefix
+from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
 from .reports.summary import format_console, format_csv, format_json, with_thresholds
 from .reports.webui import install_tab
@@ -60,6 +62,7 @@ ABORT_CHECK_INTERVAL_S = 2.0
 
 _attached: WeakKeyDictionary[Environment, WebSocketMetrics] = WeakKeyDictionary()
 _locustfile_thresholds: list[Threshold] = []
+_locustfile_threshold_errors: list[str] = []
 
 
 def add_thresholds(*expressions: str) -> None:
@@ -67,8 +70,14 @@ def add_thresholds(*expressions: str) -> None:
 
         add_thresholds("connect:p95<500ms", "handshake_failure_rate<1%")
 
-    Raises ``ThresholdError`` for an invalid expression, so a typo stops the run at start-up."""
-    _locustfile_thresholds.extend(parse_thresholds(expressions))
+    An invalid expression stops the run at start-up, before any load, with the message a bad
+    ``--ws-threshold`` gets and exit code 2 (raising here, while Locust imports the locustfile,
+    would print a traceback instead)."""
+    for expression in expressions:
+        try:
+            _locustfile_thresholds.append(parse_threshold(expression))
+        except ThresholdError as error:
+            _locustfile_threshold_errors.append(f"add_thresholds(): {error}")
 
 
 def attach_metrics(environment: Environment) -> WebSocketMetrics:
@@ -97,11 +106,7 @@ def attach_metrics(environment: Environment) -> WebSocketMetrics:
         runner = environment.runner
         if report is None or not isinstance(runner, MasterRunner):
             return
-        label = f"worker {runner.get_worker_index(client_id)}"
-        try:
-            metrics.merge_report(client_id, label, report)
-        except (KeyError, TypeError, ValueError) as error:
-            logger.warning("ignoring a malformed locust-ws report from %s: %s", label, error)
+        metrics.merge_report(client_id, f"worker {runner.get_worker_index(client_id)}", report)
         note_missing_workers(runner, metrics)
 
     hooks.spawning_complete.add_listener(on_spawning_complete)
@@ -150,6 +155,7 @@ class _WebUiGroup:
 
 @events.init_command_line_parser.add_listener
 def _add_options(parser: Any, **_kwargs: Any) -> None:
+    _check_locust_outputs(parser)
     group = _WebUiGroup(
         parser.add_argument_group("locust-ws", "WebSocket load: connects, metrics, reports, CI thresholds")
     )
@@ -182,7 +188,10 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         help="Seconds into the test before --ws-threshold-abort starts checking (default 10).",
     )
     group.add_argument(
-        "--ws-json", metavar="FILE", help="Write the WebSocket summary as JSON to FILE at the end."
+        "--ws-json",
+        metavar="FILE",
+        type=writable_file,
+        help="Write the WebSocket summary as JSON to FILE at the end.",
     )
     group.add_argument(
         "--ws-connect-rate",
@@ -210,8 +219,21 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     )
 
 
+_OUTPUT_TYPES = {"csv_prefix": writable_prefix, "html_file": writable_file, "json_file": writable_file}
+"""Locust's own output options, given the same start-up check as ``--ws-json``."""
+
+
+def _check_locust_outputs(parser: Any) -> None:
+    """Give Locust's ``--csv``, ``--html`` and ``--json-file`` a ``type`` that refuses an unwritable
+    path at start-up (argparse has no public way to reach an action; ``_actions`` is stable)."""
+    for action in parser._actions:
+        if action.dest in _OUTPUT_TYPES and action.type is None:
+            action.type = _OUTPUT_TYPES[action.dest]
+
+
 @events.init.add_listener
 def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> None:
+    _refuse_bad_input(environment)
     start_demo_if_needed(environment)
     open_files.install(environment)
     if environment.runner is not None:
@@ -225,6 +247,21 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     run = RunJudge(environment, metrics, thresholds)
     if web_ui is not None:
         install_tab(web_ui, run.summary)
+        install_host_scrubbing(web_ui, environment)
+
+
+def _refuse_bad_input(environment: Environment) -> None:
+    """Exit with code 2 (``preflight.refuse``) on bad user classes, hosts or locustfile thresholds
+    (output paths are options, checked by argparse); a worker checks only its classes (the rest
+    is the master's)."""
+    classes = preflight.realtime_classes(environment)
+    problems = preflight.class_problems(classes)
+    if not isinstance(environment.runner, WorkerRunner):
+        preflight.warn_misspellings(classes)
+        problems += _locustfile_threshold_errors
+        problems += preflight.host_problems(environment, classes)
+    if problems:
+        preflight.refuse(problems)
 
 
 class RunJudge:
@@ -283,6 +320,7 @@ class RunJudge:
                 )
                 logger.error("locust-ws: threshold failed, stopping the run: %s", self.aborted)
                 runner = self.environment.runner
+                assert runner is not None  # the watcher starts with a test, which has a runner
                 if getattr(self.environment.parsed_options, "headless", False):
                     runner.quit()
                 else:
@@ -296,10 +334,14 @@ class RunJudge:
             self.environment.process_exit_code = self.exit_code
 
     def _report(self, **_kwargs: Any) -> None:
-        if not self.metrics.events and not self.thresholds:
-            return
         options = self.environment.parsed_options
-        summary = self.summary()
+        measured = bool(self.metrics.events or self.thresholds)
+        summary = self.summary() if measured else None
+        html_file = getattr(options, "html_file", None)
+        if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting
+            self._rewrite_html(html_file, summary)
+        if summary is None:
+            return
         if not getattr(options, "json", False):
             console.info(format_console(summary))
             console.info("")
@@ -318,11 +360,14 @@ class RunJudge:
         json_file = getattr(options, "ws_json", None)
         if json_file:
             _write(json_file, format_json(summary))
-        html_file = getattr(options, "html_file", None)
-        if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting
-            with open(html_file, encoding="utf-8") as file:
-                report = file.read()
-            _write(html_file, inject_section(report, render_section(summary)))
+
+    def _rewrite_html(self, html_file: str, summary: WebSocketSummary | None) -> None:
+        """Locust's report with the host's secrets scrubbed and, when there is one, our section."""
+        with open(html_file, encoding="utf-8") as file:
+            report = scrub_hosts(file.read(), secret_hosts(self.environment))
+        if summary is not None:
+            report = inject_section(report, render_section(summary))
+        _write(html_file, report)
 
 
 def _write(path: str, text: str) -> None:

@@ -9,21 +9,46 @@ Failure texts end up in the stats, the console, the log and every report, so eac
 session is scrubbed here first (``Reporter`` calls ``redact_error``): the secrets of the connection
 it belongs to become ``<redacted>``, and so does any query string, known or not.
 
+A value in a *secret position* (a query parameter named like a credential, an ``Authorization``,
+``Cookie`` or API-key header, a string leaf of a Socket.IO ``auth`` payload) is a secret whatever
+its length: a 6-character API key is still a key. Other values count only from
+``MIN_SECRET_LENGTH`` characters on, and a short secret is replaced only as a whole word, so that
+scrubbing it cannot mangle the digits of a close code or a timeout.
+
+The host a run targets is the other way out: Locust shows it in its web UI and its HTML report.
+``display_url`` is that URL with its secrets replaced, and ``scrub_url`` replaces a URL by its
+display form inside rendered text (HTML, JSON, CSV), in the escapings those renderers use.
+
 Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 REDACTED = "<redacted>"
 
 MIN_SECRET_LENGTH = 8
-"""Shorter values are not treated as secrets: real credentials are longer, and scrubbing short
-values such as ``1`` or ``lobby`` would mangle unrelated text (close codes, room names)."""
+"""Values outside a secret position count as secrets from this length on: scrubbing every short
+query value or header word (``1``, ``lobby``, ``dark``) would mangle unrelated text."""
+
+SECRET_QUERY_KEYS = frozenset(
+    {"token", "access_token", "key", "auth", "password", "passwd", "pwd", "sig", "signature"}
+    | {"secret", "api_key", "apikey", "jwt", "credential", "credentials", "session"}
+)
+"""Query parameters (compared in lower case, ``-`` as ``_``) whose value is a secret at any length;
+so is any parameter ending in ``_token``, ``_secret``, ``_key``, ``_password`` or ``_sig``."""
+_SECRET_KEY_SUFFIXES = ("_token", "_secret", "_key", "_password", "_sig")
+
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"}
+)
+"""Headers whose value is a secret at any length: the whole value, the credential after an
+``Authorization`` scheme (``Bearer``, ``Basic``), and each cookie's value."""
 
 PUBLIC_HEADERS = frozenset(
     {
@@ -48,39 +73,59 @@ PUBLIC_HEADERS = frozenset(
 PROTOCOL_QUERY_KEYS = frozenset({"EIO", "transport", "sid"})
 """Engine.IO's own query parameters, added by the Socket.IO session: not the user's secrets."""
 
+_AUTH_SCHEMES = frozenset({"basic", "bearer", "digest", "token", "negotiate", "apikey"})
 _QUERY = re.compile(r"\?[^\s?#=&'\"<>()\[\]{}]+=[^\s#'\"<>()\[\]{}]*")
 _USERINFO = re.compile(r"(?<=://)[^/\s@'\"]+@")
 _WORDS = re.compile(r"[\s,;=]+")
 
 
+def is_secret_key(name: str) -> bool:
+    """Whether a query parameter or ``auth`` key called ``name`` holds a credential."""
+    key = name.strip().lower().replace("-", "_")
+    return key in SECRET_QUERY_KEYS or key.endswith(_SECRET_KEY_SUFFIXES)
+
+
 def connection_secrets(url: str, headers: Mapping[str, str] | Sequence[str] | None = None) -> frozenset[str]:
     """The secrets a handshake to ``url`` with ``headers`` carries: the query values (but Engine.IO's
-    own), the password of the URL's user info, and the values of every header that is not a known
-    public one, whole and word by word (``Bearer <token>``, ``a=1; session=<id>``)."""
+    own; those of credential-named parameters at any length), the password of the URL's user info,
+    and the values of every header that is not a known public one, whole and word by word
+    (``Bearer <token>``, ``a=1; session=<id>``; ``SECRET_HEADERS`` at any length)."""
     parts = urlsplit(url)
-    values = [value for key, value in parse_qsl(parts.query) if key not in PROTOCOL_QUERY_KEYS]
+    values: list[str] = []
+    any_length: list[str] = []
+    for key, value in parse_qsl(parts.query):
+        if key not in PROTOCOL_QUERY_KEYS:
+            (any_length if is_secret_key(key) else values).append(value)
     if parts.password:
-        values.append(parts.password)
+        any_length.append(parts.password)
     for name, value in _header_items(headers):
-        if name.strip().lower() not in PUBLIC_HEADERS:
+        header = name.strip().lower()
+        if header in SECRET_HEADERS:
+            any_length.extend(_credentials(header, value.strip()))
+        elif header not in PUBLIC_HEADERS:
             values.append(value.strip())
             values.extend(_WORDS.split(value))
-    return _secrets(values)
+    return _secrets(values) | _secrets(any_length, min_length=1)
 
 
 def payload_secrets(payload: Any) -> frozenset[str]:
-    """Every string and number leaf of a Socket.IO ``auth`` payload (dicts and lists walked)."""
+    """The leaves of a Socket.IO ``auth`` payload (dicts and lists walked): every string whatever
+    its length, numbers under a credential-named key too, other numbers from
+    ``MIN_SECRET_LENGTH`` digits on (``{"v": 1}`` must not redact every ``1``)."""
     values: list[str] = []
-    pending = [payload]
+    any_length: list[str] = []
+    pending: list[tuple[str, Any]] = [("", payload)]
     while pending:
-        item = pending.pop()
+        key, item = pending.pop()
         if isinstance(item, Mapping):
-            pending.extend(item.values())
+            pending.extend((str(name), value) for name, value in item.items())
         elif isinstance(item, (list, tuple)):
-            pending.extend(item)
-        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
-            values.append(str(item))
-    return _secrets(values)
+            pending.extend((key, value) for value in item)
+        elif isinstance(item, str):
+            any_length.append(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            (any_length if is_secret_key(key) else values).append(str(item))
+    return _secrets(values) | _secrets(any_length, min_length=1)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -90,10 +135,73 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         text = _QUERY.sub("?" + REDACTED, text)
     if "@" in text:
         text = _USERINFO.sub(REDACTED + "@", text)
+    return redact_known(text, secrets)
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be shown: the value of every query parameter that holds a secret (as
+    ``connection_secrets`` decides) and the user info's password replaced by ``<redacted>``;
+    ``ws://h/echo?token=<redacted>&room=lobby``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact(url)
+    secrets = connection_secrets(url)
+    if not secrets:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = "&".join(
+        f"{quote_plus(key)}={REDACTED if value in secrets else quote_plus(value)}" for key, value in pairs
+    )
+    netloc = parts.netloc
+    if parts.password:
+        netloc = f"{parts.username}:{REDACTED}@{netloc.rpartition('@')[2]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub_url(text: str, url: str, markup: bool = True) -> str:
+    """``text`` with ``url`` replaced by ``display_url(url)`` and the URL's longer secrets replaced
+    wherever they appear. ``markup``: ``text`` is HTML or JSON made by Locust's renderers, so the
+    URL is looked for as written, HTML-escaped and escaped as Jinja's ``tojson`` does, and the
+    replacement is written as ``tojson`` would (``\\u003credacted\\u003e``: valid in a JSON string
+    and inside a page's script, where Locust's pages keep the host). Otherwise (CSV, a header)
+    it is written as is. A URL without secrets leaves the text as it is."""
+    shown = display_url(url)
+    if shown == url:
+        return text
+    if markup:
+        replacement = _tojson_escaped(shown)
+        for written in (_tojson_escaped(url), _html_escaped(url), url):
+            text = text.replace(written, replacement)
+    else:
+        text = text.replace(url, shown)
+    return redact_known(
+        text, [secret for secret in connection_secrets(url) if len(secret) >= MIN_SECRET_LENGTH]
+    )
+
+
+def redact_known(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets`` replaced, and nothing else (``redact`` also removes every
+    query string, which would break a web page's scripts). A secret shorter than
+    ``MIN_SECRET_LENGTH`` is replaced only where it stands as a whole word."""
     for secret in sorted(secrets, key=len, reverse=True):  # a header value before its token
         if secret in text:
-            text = text.replace(secret, REDACTED)
+            if len(secret) >= MIN_SECRET_LENGTH:
+                text = text.replace(secret, REDACTED)
+            else:
+                text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", REDACTED, text)
     return text
+
+
+def _html_escaped(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _tojson_escaped(text: str) -> str:
+    """As Jinja's ``tojson`` filter writes a string inside a page (``htmlsafe_json_dumps``)."""
+    return (
+        text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e").replace("'", "\\u0027")
+    )
 
 
 def redact_error(error: BaseException, secrets: Iterable[str] = ()) -> BaseException:
@@ -123,10 +231,24 @@ def _header_items(headers: Mapping[str, str] | Sequence[str] | None) -> list[tup
     return [tuple(line.split(":", 1)) for line in headers if ":" in line]  # type: ignore[misc]
 
 
-def _secrets(values: Iterable[str]) -> frozenset[str]:
+def _credentials(header: str, value: str) -> list[str]:
+    """The secrets of a ``SECRET_HEADERS`` value: the whole of it, plus the credential after an
+    ``Authorization`` scheme, or each cookie's value."""
+    found = [value]
+    if header == "cookie":
+        found += [pair.partition("=")[2].strip() for pair in value.split(";")]
+    elif header.endswith("authorization"):
+        scheme, _, credential = value.partition(" ")
+        if credential and scheme.lower() in _AUTH_SCHEMES:
+            found += [credential.strip(), *(word.partition("=")[2] for word in _WORDS.split(credential))]
+    return [item for item in found if item]
+
+
+def _secrets(values: Iterable[str], min_length: int = MIN_SECRET_LENGTH) -> frozenset[str]:
     """The values long enough to be secrets, with their URL-encoded forms (how they appear in URLs)."""
     found: set[str] = set()
     for value in values:
-        if len(value) >= MIN_SECRET_LENGTH and value not in REDACTED:
+        # A long value inside "<redacted>" would be found again in every replacement.
+        if len(value) >= min_length and not (len(value) >= MIN_SECRET_LENGTH and value in REDACTED):
             found.update((value, quote(value, safe=""), quote_plus(value, safe="")))
     return frozenset(found)

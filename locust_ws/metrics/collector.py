@@ -29,6 +29,7 @@ from typing import Any, TypedDict, cast
 
 from ..sessions.events import EventContext, Kind
 from .histograms import LatencyHistogram
+from .report_check import MalformedReport, check_report
 from .summary_types import PERCENTILE_KEYS, TIME_KEYS, LatencyStats, WebSocketSummary
 from .timeline import BYTES_IN, BYTES_OUT, MESSAGES_IN, MESSAGES_OUT, OPEN, Timeline
 
@@ -155,6 +156,18 @@ SCALAR_METRICS: dict[str, ScalarMetric] = {
         ScalarMetric(
             "late_replies", "late replies", "count", "replies that came after their request timed out"
         ),
+        ScalarMetric(
+            "requests_cut_off",
+            "requests cut off",
+            "count",
+            "requests sent whose user was stopped before a reply that then never came",
+        ),
+        ScalarMetric(
+            "closed_while_reconnecting",
+            "closed while reconnecting",
+            "connections",
+            "connections closed while down and being reopened (users stopped mid-backoff)",
+        ),
         ScalarMetric("failures", "failures", "count", "failure entries of WebSocket/Socket.IO rows"),
         ScalarMetric(
             "failure_rate",
@@ -247,6 +260,8 @@ class WebSocketMetrics:
     reconnect_failures: int
     heartbeat_misses: int
     late_replies: int
+    requests_cut_off: int
+    closed_while_reconnecting: int
 
     def __init__(self, clock: Callable[[], float] = time.time, max_rows: int = MAX_ROWS) -> None:
         self._clock = clock
@@ -256,6 +271,7 @@ class WebSocketMetrics:
         self.peak_open_connections: int = 0
         self.workers: dict[str, WorkerGauge] = {}
         """Master only: client id -> that worker's gauge."""
+        self._rejected_workers: set[str] = set()  # whose malformed report was logged
         self._on_kind: dict[str, KindHandler] = {
             Kind.CONNECT: self._on_connect,
             Kind.CLOSE: self._on_close,
@@ -266,6 +282,8 @@ class WebSocketMetrics:
             Kind.RECONNECT: self._on_reconnect,
             Kind.PING: self._on_heartbeat,
             Kind.HEARTBEAT: self._on_heartbeat,
+            Kind.CUT_OFF: self._on_cut_off,
+            Kind.CLOSED_RECONNECTING: self._on_closed_reconnecting,
         }
         self.reset()
 
@@ -390,6 +408,18 @@ class WebSocketMetrics:
             self._received(length)
         self._send_blocked(request_type, context)
 
+    def _on_cut_off(
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
+    ) -> None:
+        self.requests_cut_off += 1
+        self._sent(context.get("sent_bytes") or 0)
+        self._send_blocked(request_type, context)
+
+    def _on_closed_reconnecting(
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
+    ) -> None:
+        self.closed_while_reconnecting += 1
+
     def _on_inbound(
         self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
@@ -460,28 +490,34 @@ class WebSocketMetrics:
         self.reset()
         return report
 
-    def merge_report(self, worker_id: str, label: str, report: WorkerReport) -> None:
-        """Add a worker's report (``take_report``) to this cluster-wide store."""
-        if report.get("version") != REPORT_VERSION:
-            logger.warning("ignoring a locust-ws report of version %r from %s", report.get("version"), label)
-            return
-        for request_type, kind, name, count, failures, wire in report["rows"]:
-            histogram = LatencyHistogram.from_wire(wire) if wire is not None else None
-            row = self.rows.get((request_type, kind, name)) or self._new_row(request_type, kind, name)
-            row.add(count, failures, histogram)
-        for counter, value in report["counters"].items():
-            if counter in COUNTERS:
-                setattr(self, counter, getattr(self, counter) + value)
-        for code, count in report["close_codes"]:
-            self.close_codes[int(code)] += count
-        self.timeline.add_wire(report["traffic"])
+    def merge_report(self, worker_id: str, label: str, report: WorkerReport | Any) -> bool:
+        """Add a worker's report (``take_report``) to this cluster-wide store; False when it was
+        malformed (``report_check``) and dropped whole, logged once per worker."""
+        try:
+            checked = check_report(report, REPORT_VERSION, COUNTERS)
+        except MalformedReport as error:
+            if worker_id not in self._rejected_workers:
+                self._rejected_workers.add(worker_id)
+                logger.warning(
+                    "locust-ws: ignoring a malformed report from %s (said once per worker): %s", label, error
+                )
+            return False
+        for row in checked.rows:
+            key = (row.request_type, row.kind, row.name)
+            (self.rows.get(key) or self._new_row(*key)).add(row.count, row.failures, row.histogram)
+        for counter, value in checked.counters.items():
+            setattr(self, counter, getattr(self, counter) + value)
+        for code, count in checked.close_codes:
+            self.close_codes[code] += count
+        self.timeline.add_wire(checked.traffic)
         self._second = None  # merging may have re-bucketed the timeline
         gauge = self.workers.setdefault(worker_id, WorkerGauge(label))
         gauge.missing = False  # reporting again
-        gauge.open = report["open"]
-        gauge.peak = max(gauge.peak, report["peak"])
+        gauge.open = checked.open
+        gauge.peak = max(gauge.peak, checked.peak)
         self.open_connections = sum(worker.open for worker in self.workers.values())
         self._gauge_moved()
+        return True
 
     def worker_missing(self, worker_id: str) -> None:
         """Locust marked this worker missing: the connections of its last report went with it, so

@@ -26,6 +26,8 @@ from locust.exception import StopUser
 
 from ..errors import IdleDisconnect, WebSocketError
 from ..protocol.codes import CloseCode
+from ..users import attributes
+from ..users.attributes import Check
 from ..users.websocket import WebSocketUser
 
 ROW_PREFIX = "idle "
@@ -131,6 +133,17 @@ def _error_text(error: BaseException | str) -> str:
     return match["text"] if match else error
 
 
+def _durations_problem(value: Any) -> str | None:
+    """``idle_durations``: a non-empty list or tuple of seconds > 0."""
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(attributes.positive_seconds(v) is None for v in value)
+    ):
+        return None
+    return "expected a non-empty list or tuple of seconds > 0"
+
+
 class IdleSweepUser(WebSocketUser):
     """Holds its connection idle for ``idle_durations[user_index % len(idle_durations)]`` seconds,
     ``holds`` times, then stops. Subclass it with the ``path`` (and ``host``) to sweep; run at least
@@ -148,6 +161,12 @@ class IdleSweepUser(WebSocketUser):
     connection only fails on its first send); ``None`` sends nothing."""
     idle_probe_reply: ClassVar[bool] = True
     """Wait for the reply correlated with the probe (``request``) rather than only send it."""
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        **WebSocketUser.attribute_checks,
+        "idle_durations": _durations_problem,
+        "holds": lambda value: attributes.count(value) or (None if value else "expected at least 1"),
+        "idle_probe_reply": attributes.flag,
+    }
 
     def on_start(self) -> None:
         self._holds_done = 0

@@ -10,7 +10,7 @@ import itertools
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from .frames import OPCODE_BINARY, OPCODE_TEXT
@@ -161,7 +161,7 @@ def stamped_latencies(
     return latencies
 
 
-def stamp_for_fanout(payload: dict[str, Any], sender: str, ts_key: str, sender_key: str) -> dict[str, Any]:
+def stamp_for_fanout(payload: Mapping[str, Any], sender: str, ts_key: str, sender_key: str) -> dict[str, Any]:
     """Copy ``payload`` with a send timestamp and the sender's id, so the users who receive it can
     report client -> server -> client latency and the sender can recognise its own copy."""
     return {**payload, ts_key: wall_ms(), sender_key: sender}

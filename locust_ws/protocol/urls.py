@@ -24,9 +24,24 @@ def _scheme(url: str, table: Mapping[str, str]) -> str:
     return table[scheme]
 
 
+def check_url(url: str) -> None:
+    """Raise ``ValueError`` saying what is wrong when ``url`` cannot be connected to: no supported
+    scheme (``foo``, ``ftp://h``), no host (``http://``), a malformed address or port (``ws://[::1``,
+    ``ws://h:99999``). The message never quotes the URL (it may carry a token)."""
+    try:
+        parts = urlsplit(url)
+        hostname, _ = parts.hostname, parts.port  # the port is parsed (range, digits) when read
+    except ValueError as error:
+        raise ValueError(f"invalid host URL: {error}") from None
+    _scheme(url, _WS_SCHEMES)
+    if not hostname:
+        raise ValueError("invalid host URL: no host name after the scheme (e.g. ws://127.0.0.1:8765)")
+
+
 def ws_url(base: str | None, path_or_url: str = "", query: Mapping[str, object] | None = None) -> str:
     """The ``ws://``/``wss://`` URL for ``path_or_url`` relative to ``base`` (an http(s) base is
-    mapped to ws(s)), with ``query`` appended."""
+    mapped to ws(s)), with ``query`` appended; ``ValueError`` (``check_url``) for one that cannot be
+    connected to."""
     if "://" in path_or_url:
         target = path_or_url
     else:
@@ -34,6 +49,7 @@ def ws_url(base: str | None, path_or_url: str = "", query: Mapping[str, object] 
             raise ValueError(
                 "no host: set `host` on the user class or pass --host (e.g. --host ws://127.0.0.1:8765)"
             )
+        check_url(base)
         parts = urlsplit(base)
         path, _, path_query = path_or_url.partition("?")
         if path and not path.startswith("/"):
@@ -42,6 +58,7 @@ def ws_url(base: str | None, path_or_url: str = "", query: Mapping[str, object] 
         target = urlunsplit(
             (parts.scheme, parts.netloc, parts.path.rstrip("/") + path or "/", query_text, "")
         )
+    check_url(target)
     parts = urlsplit(target)
     scheme = _scheme(target, _WS_SCHEMES)
     query_text = parts.query

@@ -28,7 +28,7 @@ import socket
 import uuid
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from time import perf_counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import gevent
 import websocket
@@ -42,6 +42,7 @@ from ..errors import (
     ConnectionClosed,
     ConnectTimeout,
     HandshakeRejected,
+    InvalidURL,
     NotConnected,
     PongTimeout,
     PortsExhausted,
@@ -81,6 +82,10 @@ SLOW_READER_PUSH_ROW = "server push (slow reader)"
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 
 
+MAX_CUT_OFF = 10_000
+"""Round trips cut off on one connection whose reply is still awaited; beyond that the oldest is
+reported as cut off at once (a locustfile that abandons requests the server never answers)."""
+
 _EXPIRED = object()
 
 
@@ -88,14 +93,17 @@ class _ReplySlot:
     """Where the reader hands one round trip its answer (or a ``ConnectionClosed``): gevent's
     ``Waiter``, woken by a loop callback, with a bare libev timer for the timeout. Same contract
     as the ``AsyncResult`` the other waits use, minus its link list and its ``Timeout`` object:
-    about 4 us less per round trip."""
+    about 4 us less per round trip. ``answer`` keeps the answer for a caller stopped before the
+    callback ran."""
 
-    __slots__ = ("_waiter",)
+    __slots__ = ("_waiter", "answer")
 
     def __init__(self) -> None:
         self._waiter: Waiter[Any] = Waiter()
+        self.answer: Any = None
 
     def set(self, value: Any) -> None:
+        self.answer = value
         get_hub().loop.run_callback(self._waiter.switch, value)
 
     def set_exception(self, error: BaseException) -> None:
@@ -109,6 +117,16 @@ class _ReplySlot:
             return self._waiter.get()
         finally:
             timer.close()
+
+
+class _CutOff(NamedTuple):
+    """A round trip whose caller stopped waiting after its request left: its user was stopped (a
+    ``-t`` run ending, a ramp-down) or its own ``gevent.Timeout`` fired. The reader still reports
+    it when the reply comes; if the connection ends first, it is reported as cut off."""
+
+    reply: Reply
+    started: float
+    context: dict[str, Any]
 
 
 class WebSocketConnection:
@@ -196,6 +214,7 @@ class WebSocketConnection:
 
         self._expired = ExpiredIds()
         self._pending: dict[Hashable, AsyncResult | _ReplySlot] = {}
+        self._cut_off: dict[Hashable, _CutOff] = {}
         self._waiters: list[tuple[Predicate | None, AsyncResult[_Arrival]]] = []
         self._ws: Transport | None = None
         self._reader: gevent.Greenlet | None = None
@@ -258,6 +277,11 @@ class WebSocketConnection:
         self._given_up = None
         try:
             self._open(**connect_args)
+        except InvalidURL:
+            # It can never open: nothing reconnects it, and a task calling connect() in a loop
+            # fails once a second instead of as fast as it can.
+            gevent.sleep(NOT_CONNECTED_PAUSE_S)
+            raise
         except ConnectError:
             self._start_reconnecting()
             raise
@@ -299,7 +323,7 @@ class WebSocketConnection:
         try:
             url = ws_url(self.base_url, path_or_url, sent_query)
         except ValueError as error:
-            failure = ConnectError(str(error))
+            failure: ConnectError = InvalidURL(str(error))
             self._connect_name = name or f"connect {path_or_url or '/'}"
             self._report_connect(None, failure)
             raise failure from None
@@ -461,7 +485,11 @@ class WebSocketConnection:
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection with ``code`` and wait (up to ``close_timeout``) for the server's
         close frame; the close handshake is reported as ``close <path>``, and the handler greenlet
-        ends. Safe to call twice, on a lost connection, or on one that never opened."""
+        ends. Safe to call twice, on a lost connection, or on one that never opened. Closing a
+        connection that is down and being reopened (a user stopped mid-backoff) is a ``closed while
+        reconnecting <path>`` row: the run ended with it disconnected."""
+        if self.reconnecting and gevent.getcurrent() is not self._reconnector:
+            self._report.fire(Kind.CLOSED_RECONNECTING, f"closed while reconnecting {self._label}", None)
         self._stop_reconnecting()
         self._handler_jobs.stop()
         ws, reader = self._ws, self._reader
@@ -535,16 +563,35 @@ class WebSocketConnection:
                 reply.error = timeout_error(timeout)
                 reply.response_time = (perf_counter() - start) * 1000.0
             else:
-                reply.data, received_at, reply.response_length = answer
-                reply.response_time = (received_at - start) * 1000.0
+                _answered(reply, start, answer)
         except SendTimeout:
             reply.error = timeout_error(timeout)
             reply.response_time = (perf_counter() - start) * 1000.0
         except ConnectionClosed as error:
             reply.error = error
+        except BaseException:
+            # The caller is gone (GreenletExit, its own gevent.Timeout). A request that left is
+            # still one message sent and its reply one received: never lost, never a "recv".
+            if context["sent_bytes"] is not None:
+                self._cut_off_round_trip(key, _CutOff(reply, start, context), slot.answer)
+            raise
         finally:
             self._pending.pop(key, None)
         return self._finish(reply, catch_response, **context)
+
+    def _cut_off_round_trip(self, key: Hashable, cut_off: _CutOff, answer: Any) -> None:
+        """Report a round trip whose caller was stopped: now if its answer had come, else when it
+        comes (``_resolve``) or as cut off when the connection ends (``_on_disconnect``)."""
+        if answer is not None:
+            _answered(cut_off.reply, cut_off.started, answer)
+            self._report_reply(cut_off.reply, **cut_off.context)
+            return
+        self._cut_off[key] = cut_off
+        if len(self._cut_off) > MAX_CUT_OFF:
+            self._report_cut_off(self._cut_off.pop(next(iter(self._cut_off))))
+
+    def _report_cut_off(self, cut_off: _CutOff) -> None:
+        self._report.fire(Kind.CUT_OFF, cut_off.reply.name, None, 0, **cut_off.context)
 
     def _resolve(self, key: Hashable, data: Any, received_at: float, length: int) -> bool:
         """Hand an answer to the round trip waiting for ``key``; a late one is counted as a
@@ -552,6 +599,10 @@ class WebSocketConnection:
         waiter = self._pending.pop(key, None)
         if waiter is not None:
             waiter.set((data, received_at, length))
+            return True
+        if self._cut_off and (cut_off := self._cut_off.pop(key, None)) is not None:
+            _answered(cut_off.reply, cut_off.started, (data, received_at, length))
+            self._report_reply(cut_off.reply, **cut_off.context)
             return True
         if self._expired and self._expired.pop(key) is not None:
             self.late_replies += 1
@@ -665,6 +716,9 @@ class WebSocketConnection:
             waiter.set_exception(ended)
         self._pending.clear()
         self._waiters.clear()
+        for cut_off in self._cut_off.values():  # their replies can no longer come
+            self._report_cut_off(cut_off)
+        self._cut_off.clear()
         heartbeats.scheduler.cancel(self._heartbeat)
         if reportable and code in self.reconnect_close_codes:
             self._start_reconnecting()
@@ -786,6 +840,13 @@ class WebSocketConnection:
         self._report.fire(
             Kind.REQUEST, reply.name, reply.response_time, reply.response_length, reply.error, **context
         )
+
+
+def _answered(reply: Reply, started: float, answer: tuple[Any, float, int]) -> None:
+    """Fill ``reply`` from the reader's ``(data, received_at, length)``; its time runs from
+    ``started`` (``perf_counter`` seconds) to when the answer was read."""
+    reply.data, received_at, reply.response_length = answer
+    reply.response_time = (received_at - started) * 1000.0
 
 
 def _connect_failure(error: Exception, timeout: float, source_address: str | None = None) -> ConnectError:

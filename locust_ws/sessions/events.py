@@ -57,6 +57,14 @@ class Kind(str, enum.Enum):
     RESUBSCRIBE = "resubscribe"
     """A reopened connection made whole again: its ``on_connect`` hooks (and Socket.IO's room
     rejoins) done, timed from the loss; a failure when a hook raised or a rejoin was refused."""
+    CUT_OFF = "cut_off"
+    """A round trip whose request was sent but whose caller was stopped (the run ended, a
+    ramp-down, its own ``gevent.Timeout``) and whose reply never came before the connection
+    ended; no time, not a failure. Under the request's name, with ``sent_bytes`` and ``send_ms``:
+    one message sent. (A reply that does come is the round trip's ``request`` event.)"""
+    CLOSED_RECONNECTING = "closed_reconnecting"
+    """A connection closed while it was down and being reopened in the background, typically by
+    its user stopping mid-backoff at the end of the run; no time, not a failure."""
 
     # str's own, as StrEnum (Python 3.11+) has them: rows and reports show "connect", not
     # "Kind.CONNECT", on every supported Python.
@@ -76,10 +84,10 @@ class EventContext(TypedDict, total=False):
     """``close`` events: the close code that ended the connection (the server's, ours, or 1006
     when it was lost); Socket.IO's ``disconnect`` of a namespace by the server has none."""
     send_ms: float
-    """``send`` and ``request`` events: milliseconds spent writing the frame, which grow under
+    """``send``, ``request`` and ``cut_off`` events: milliseconds spent writing the frame, which grow under
     backpressure (the server reads slower than we write)."""
     sent_bytes: int | None
-    """``request`` events: the size of the request frame, ``None`` when it never left. A
-    ``request`` event without the key counts as one message sent of unknown size."""
+    """``request`` and ``cut_off`` events: the size of the request frame, ``None`` when it never
+    left. A ``request`` event without the key counts as one message sent of unknown size."""
     namespace: str
     """Socket.IO events: the namespace they belong to."""

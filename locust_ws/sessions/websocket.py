@@ -18,7 +18,7 @@ from typing import Any, Literal, overload
 
 from locust.event import EventHook
 
-from ..errors import ConnectionClosed
+from ..errors import ConnectionClosed, PayloadError
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
 from .connection import Predicate, WebSocketConnection
 from .events import Kind
@@ -89,11 +89,15 @@ class WebSocketSession(WebSocketConnection):
         """Send one frame without waiting for anything; return its payload size in bytes.
 
         Dicts and lists go as JSON text, ``str`` as text, bytes as binary. ``stamp=True`` adds
-        ``client_ts`` and ``sender`` to a dict, so that users receiving it report ``fanout``."""
+        ``client_ts`` and ``sender`` to a dict, so that users receiving it report ``fanout``. A
+        value that cannot be encoded is a failure ``cannot encode payload: ...`` and raises a
+        ``PayloadError`` that ends the task quietly; nothing is sent."""
         ws = self._open_connection(name)
-        if stamp:
-            data = stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
-        payload, opcode = encode(data)
+        try:
+            payload, opcode = self._encode(self._stamp(data) if stamp else data)
+        except PayloadError as error:
+            self._report.fire(Kind.SEND, name, None, 0, error)
+            raise
         try:
             send_ms = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
@@ -147,17 +151,16 @@ class WebSocketSession(WebSocketConnection):
         ``reply_timeout``) is a failure ``no reply within N s``, and a reply arriving after that is
         counted in ``late_replies``. ``stamp`` works as in ``send``. With ``catch_response=True``
         the result is a context manager and the locustfile decides success or failure before it
-        is reported."""
+        is reported. A payload that cannot be correlated or encoded is a failure and nothing is
+        sent."""
         ws = self._open_connection(name)
         reply = Reply(name)
-        if stamp:
-            payload = stamp_for_fanout(payload, self.client_id, self.client_ts_key, self.sender_key)
         try:
-            payload, correlation_id = self._correlator.stamp(payload)
-        except ValueError as error:
+            payload, correlation_id = self._correlator.stamp(self._stamp(payload) if stamp else payload)
+            frame, opcode = self._encode(payload)
+        except (ValueError, PayloadError) as error:
             reply.error = error
             return self._finish(reply, catch_response, sent_bytes=None)
-        frame, opcode = encode(payload)
         return self._round_trip(
             reply,
             correlation_id,
@@ -165,6 +168,21 @@ class WebSocketSession(WebSocketConnection):
             timeout,
             catch_response,
         )
+
+    def _stamp(self, data: Any) -> dict:
+        """``data`` with the fan-out stamp, or a ``PayloadError``: only a dict can carry it."""
+        if not isinstance(data, Mapping):
+            raise PayloadError(f"cannot stamp a {type(data).__name__} payload: stamp=True needs a dict")
+        return stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
+
+    @staticmethod
+    def _encode(data: Any) -> tuple[bytes, int]:
+        """``encode(data)``, or a ``PayloadError`` saying why not: a value JSON cannot hold (a set,
+        an object, a tuple key), a string with a lone surrogate."""
+        try:
+            return encode(data)
+        except (TypeError, ValueError) as error:
+            raise PayloadError(f"cannot encode payload: {error}") from None
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -195,7 +213,7 @@ class WebSocketSession(WebSocketConnection):
         self.messages_in += 1
         self.bytes_in += length
         message = decode(opcode, payload)
-        if self._pending or self._expired:
+        if self._pending or self._expired or self._cut_off:
             correlation_id = self._correlation_id(message)
             if correlation_id is not None and self._resolve(correlation_id, message, received_at, length):
                 return

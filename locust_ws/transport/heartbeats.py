@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 Tick = Callable[[float], "float | None"]
 
 
+def _ended(_now: float) -> None:
+    """The tick of a cancelled timer: it never runs, and holds no connection."""
+
+
 class HeartbeatTimer:
     """One connection's place in the schedule; ``cancel`` it when the connection ends."""
 
@@ -54,6 +58,9 @@ class TimerHeap:
     def cancel(self, timer: HeartbeatTimer) -> None:
         if timer.active:
             timer.active = False
+            # Its stale entries stay in the heap until they come due (up to a ping interval): they
+            # must not keep the closed connection alive that long.
+            timer.tick = _ended
             self.active -= 1
             if not self.active:
                 self._heap.clear()

@@ -9,12 +9,16 @@ rows sit in the same stats and reports as the socket rows and must be as clean a
 - failure texts and URLs are redacted the way socket failures are (``redaction.py``), with the
   request headers' credentials (``Authorization``, cookies) as secrets too: a ``catch_response``
   message or a connection error can quote them;
+- at ``--loglevel DEBUG`` urllib3 logs every request line (``"GET /profile?token=... HTTP/1.1"``)
+  and redirect target: the query strings of its records are redacted (``LIBRARY_LOGGERS``), so the
+  log file keeps the token out too;
 - a CA bundle set on the session (``ca_certs``) wins over ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``,
   which requests otherwise lets replace the session's ``verify`` on every request.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from locust.clients import HttpSession, LocustHttpAdapter, ResponseContextManager
@@ -24,13 +28,40 @@ from ..protocol.urls import display_path
 from ..redaction import connection_secrets, redact, redact_error
 from ..transport.sources import SourceAddressAdapter
 
+LIBRARY_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "websocket")
+"""The loggers of the HTTP and WebSocket libraries whose debug records quote URLs."""
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record whose text holds a query string or URL user info (``redact``). A
+    logger runs its filters only for records it emits, so below ``DEBUG`` this costs nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = redact(text)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+_log_filter = RedactingFilter()
+
+
+def install_log_filter() -> None:
+    """Put ``RedactingFilter`` on every one of ``LIBRARY_LOGGERS`` (once)."""
+    for name in LIBRARY_LOGGERS:
+        library_logger = logging.getLogger(name)
+        if _log_filter not in library_logger.filters:
+            library_logger.addFilter(_log_filter)
+
 
 class RealtimeHttpSession(HttpSession):
-    """Locust's HTTP client with path-only request names, redacted reports and a session CA
-    bundle that the environment cannot override."""
+    """Locust's HTTP client with path-only request names, redacted reports and log records, and
+    a session CA bundle that the environment cannot override."""
 
     def __init__(self, base_url: str, request_event: EventHook, user: Any = None, **kwargs: Any) -> None:
         super().__init__(base_url, _RedactingRequestEvent(request_event), user, **kwargs)
+        install_log_filter()
 
     def request(  # type: ignore[override]
         self, method: str | bytes, url: str | bytes, name: str | None = None, *args: Any, **kwargs: Any

@@ -6,6 +6,12 @@ traceback that kills the user, and every connection is closed when the user stop
 ``on_start`` failed half-way and Locust skips ``on_stop``. Protocol classes only add how to build
 and open their sessions.
 
+The user holds its sessions weakly: a session the locustfile dropped after closing it (a user that
+opens and closes a connection per task) is released at once instead of piling up until the user
+stops (about 3 KB each). Nothing is lost by that: a session that is open, opening or reconnecting
+is held by its own greenlets (reader, heartbeat, reconnect loop), so it is still there to close at
+stop, and one the locustfile still holds may be reopened by its next call and is closed then too.
+
 It also carries the load patterns every protocol shares: a cluster-wide ``user_index`` taken
 before ``on_start`` (``cluster.py``), the connect-rate cap and first-connect jitter handed to every
 session as its ``connect_gate`` (``stagger.py``), and cooldowns for rate-limited actions that wait
@@ -15,9 +21,11 @@ in the task, never in a message handler (``cooldown.py``).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import ssl
 import time
+import weakref
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -26,7 +34,7 @@ from locust import User
 from locust.env import Environment
 
 from ..cluster.user_index import user_indexes
-from ..errors import WebSocketError
+from ..errors import UserClassError, WebSocketError
 from ..patterns.backoff import Backoff
 from ..patterns.cooldown import Cooldowns
 from ..patterns.stagger import ConnectGate
@@ -34,9 +42,22 @@ from ..protocol.codes import RECONNECT_CLOSE_CODES
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
 from ..transport.sources import parse_source_addresses, pick_source_address
+from . import attributes
+from .attributes import Check
 from .http import RealtimeHttpSession
 
 logger = logging.getLogger(__name__)
+
+
+def _source_addresses_problem(value: Any) -> str | None:
+    """``source_addresses``: addresses and networks, as one string or a list of strings."""
+    if not isinstance(value, (str, list, tuple)) or not all(isinstance(item, str) for item in value):
+        return "expected addresses or networks: a string or a list of strings"
+    try:
+        parse_source_addresses(value)
+    except ValueError as error:
+        return f"expected addresses or networks: {error}"
+    return None
 
 
 class Closable(Protocol):
@@ -101,9 +122,50 @@ class RealtimeUser(User):
     round-robin by ``user_index``: each adds a port range's worth of connections to one server
     (sockets, Socket.IO polling and ``self.http``). ``--ws-source-addresses`` overrides it."""
 
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        "headers": attributes.headers,
+        "auto_connect": attributes.flag,
+        "connect_timeout": attributes.positive_seconds,
+        "close_timeout": attributes.seconds_or_off,
+        "client_ts_key": attributes.text,
+        "server_ts_key": attributes.text,
+        "sender_key": attributes.text,
+        "max_message_size": attributes.count,
+        "insecure": attributes.flag,
+        "ca_certs": attributes.optional_text,
+        "client_cert": attributes.client_cert,
+        "reconnect": attributes.flag,
+        "reconnect_base": attributes.positive_seconds,
+        "reconnect_cap": attributes.positive_seconds,
+        "reconnect_max_attempts": attributes.count,
+        "reconnect_jitter": attributes.flag,
+        "user_index_timeout": attributes.positive_seconds,
+        "receive_rate": attributes.non_negative_number,
+        "receive_buffer": attributes.count,
+        "source_addresses": _source_addresses_problem,
+    }
+    """What each class attribute accepts (``attributes.py``); protocol classes add theirs."""
+
+    @classmethod
+    def attribute_problems(cls) -> list[str]:
+        """What is wrong with this class's attribute values, one line each naming the attribute
+        (empty when nothing is): checked before any load, and when a user is created."""
+        return attributes.attribute_problems(cls, cls.attribute_checks)
+
+    @classmethod
+    def misspelt_attributes(cls) -> list[str]:
+        """Attributes this class defines that look like a misspelt attribute of ours or Locust's."""
+        known = [*cls.attribute_checks, *(name for name in dir(User) if not name.startswith("_"))]
+        return attributes.misspelt_attributes(cls, known)
+
     def __init__(self, environment: Environment) -> None:
+        if problems := self.attribute_problems():
+            raise UserClassError("; ".join(problems))
         super().__init__(environment)
-        self._sessions: list[Closable] = []
+        self._sessions: weakref.WeakValueDictionary[int, Closable] = weakref.WeakValueDictionary()
+        """Every session alive, by the order they were tracked in (closed in that order)."""
+        self._session_numbers = itertools.count()
+        self._unweakable: list[Closable] = []  # tracked objects that take no weak reference
         self._http: RealtimeHttpSession | None = None
         self._user_index: int | None = None
         self._cooldowns = Cooldowns()
@@ -186,8 +248,12 @@ class RealtimeUser(User):
             session.on_connect(self.on_connect)
 
     def track(self, session: SessionT) -> SessionT:
-        """Register a connection to be closed when this user stops; returns it."""
-        self._sessions.append(session)
+        """Register a connection to be closed when this user stops, if it is still alive then (see
+        the module's docstring); returns it."""
+        try:
+            self._sessions[next(self._session_numbers)] = session
+        except TypeError:  # no __weakref__ slot: held until the user stops
+            self._unweakable.append(session)
         return session
 
     @property
@@ -238,7 +304,7 @@ class RealtimeUser(User):
         """Close every connection of this user."""
         self._close_all()
 
-    def run(self) -> None:
+    def run(self) -> None:  # type: ignore[misc]  # Locust marks run() final; we must wrap it
         """Take a cluster-wide ``user_index``, run the user with a guarded ``on_start``, and at the
         end close every connection and give the index back."""
         indexes = user_indexes(self.environment.runner)
@@ -272,7 +338,7 @@ class RealtimeUser(User):
             self._user_index = None
 
     def _close_all(self) -> None:
-        for session in self._sessions:
+        for session in [*self._sessions.values(), *self._unweakable]:
             session.close()
 
 

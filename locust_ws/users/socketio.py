@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 from locust.env import Environment
 
 from ..sessions.socketio import SocketIOSession
+from . import attributes
+from .attributes import Check
 from .realtime import RealtimeUser, mark, subclass_attributes_marked
 
 _HANDLER_MARK = "_locust_ws_socketio_events"
@@ -61,6 +63,18 @@ class SocketIOUser(RealtimeUser):
     it refused them all. Off: a refused namespace (bad auth) stays out until ``connect`` is called
     again, and a connection with every namespace refused is not reconnected."""
 
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        **RealtimeUser.attribute_checks,
+        "namespaces": attributes.namespaces,
+        "auth": attributes.auth,
+        "transports": attributes.transports,
+        "socketio_path": attributes.text,
+        "ack_timeout": attributes.positive_seconds,
+        "slow_handler_ms": attributes.non_negative_number,
+        "room_key": attributes.text,
+        "rejoin_rooms": attributes.flag,
+    }
+
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.client = self.new_session()
@@ -72,7 +86,7 @@ class SocketIOUser(RealtimeUser):
 
     def new_session(self) -> SocketIOSession:
         """Another Socket.IO connection configured like ``self.client`` (no handlers), closed with
-        the user."""
+        the user; one the locustfile closes and drops is released at once."""
         return self.track(
             SocketIOSession(
                 self.host,

@@ -13,6 +13,8 @@ from locust.env import Environment
 
 from ..protocol.messages import CorrelationKey
 from ..sessions.websocket import WebSocketSession
+from . import attributes
+from .attributes import Check
 from .realtime import RealtimeUser, mark, subclass_attributes_marked
 
 _HANDLER_MARK = "_locust_ws_on_message"
@@ -53,6 +55,17 @@ class WebSocketUser(RealtimeUser):
     skip_utf8_validation: ClassVar[bool] = False
     """Trust the server's text frames to be UTF-8 (RFC 6455 requires checking; saves CPU)."""
 
+    attribute_checks: ClassVar[dict[str, Check]] = {
+        **RealtimeUser.attribute_checks,
+        "path": attributes.path,
+        "subprotocols": attributes.strings,
+        "reply_timeout": attributes.positive_seconds,
+        "ping_interval": attributes.seconds_or_off,
+        "pong_timeout": attributes.positive_seconds,
+        "correlation": attributes.correlation,
+        "skip_utf8_validation": attributes.flag,
+    }
+
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.client = self.new_session()
@@ -62,7 +75,8 @@ class WebSocketUser(RealtimeUser):
 
     def new_session(self) -> WebSocketSession:
         """Another connection configured like ``self.client`` (same host, timeouts, correlation and
-        heartbeats), closed with the user; for users that hold several sockets."""
+        heartbeats), closed with the user; for users that hold several sockets. One the locustfile
+        closes and drops is released at once, so a connection per task does not pile up."""
         return self.track(
             WebSocketSession(
                 self.host,

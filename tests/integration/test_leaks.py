@@ -190,3 +190,52 @@ def test_no_frame_goes_uncounted_under_five_hundred_concurrent_users(counting_de
     assert metrics.messages_out == sent
     assert metrics.messages_in == received
     assert metrics.late_replies == late
+
+
+class ChurningUser(WebSocketUser):
+    """Opens and closes a session of its own ``cycles`` times and drops each, then closes and
+    reopens one it keeps; records how many of its sessions are still alive after the churn."""
+
+    abstract = True
+    path = "/echo"
+    ping_interval = 5.0  # each session's heartbeat is scheduled (and cancelled at its close)
+    wait_time = constant(0)
+    cycles = 300
+    alive_after_churn: list[int] = []
+
+    @task
+    def churn(self):
+        for number in range(self.cycles):
+            session = self.new_session()
+            session.connect("/echo")
+            session.request({"n": number}, name="echo")
+            session.close()
+        del session
+        gc.collect()
+        mine = [obj for obj in gc.get_objects() if isinstance(obj, WebSocketSession) and obj.user is self]
+        type(self).alive_after_churn.append(len(mine))
+        self.kept = self.new_session()
+        self.kept.connect("/echo")
+        self.kept.close()
+        self.kept.request({"n": "again"}, name="echo")  # reopens the session it closed
+        raise StopUser()
+
+
+def test_sessions_a_user_closed_and_dropped_are_released_and_held_ones_closed_at_stop(demo_url):
+    environment = Environment(host=demo_url)
+    log = EventLog(environment)
+    ChurningUser.alive_after_churn = []
+    user = ChurningUser(environment)
+    user.host = user.client.base_url = demo_url
+    pool = Pool(1)
+    user.start(pool)
+    with gevent.Timeout(60):
+        pool.join()
+    # Only self.client (and no churned session) was alive: not one per cycle until the user stops.
+    assert ChurningUser.alive_after_churn == [1]
+    assert len(log.successes("echo")) == ChurningUser.cycles + 1
+    # The kept session, reopened after its close, was closed again when the user stopped, as
+    # self.client was: every connect has its close.
+    assert len(log.successes("connect /echo")) == ChurningUser.cycles + 3
+    assert len(log.successes("close /echo")) == ChurningUser.cycles + 3
+    assert not user.kept.connected and not user.client.connected

@@ -193,11 +193,18 @@ def test_compose_file_runs_a_master_and_scaled_workers():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert "--master" in services["master"]["command"]
-    assert "8089:8089" in services["master"]["ports"]
+    assert services["master"]["ports"] == ["127.0.0.1:8089:8089"]
     assert "--worker" in services["worker"]["command"]
     assert "--master-host=master" in services["worker"]["command"]
     assert services["worker"]["deploy"]["replicas"] >= 2
     assert "--host=ws://demo:8765" in services["master"]["command"]
+
+
+def test_compose_publishes_nothing_beyond_the_loopback_interface():
+    """The web UI has no login and starts load on any host typed into it: not for the network."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    published = [port for service in services.values() for port in service.get("ports", [])]
+    assert published and all(str(port).startswith("127.0.0.1:") for port in published)
 
 
 def test_every_option_the_chart_passes_is_a_real_locust_option():

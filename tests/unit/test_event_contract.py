@@ -126,6 +126,14 @@ EFFECTS: dict[Kind, tuple[float | None, int, Exception | None, EventContext, dic
     Kind.HANDLER: (None, 0, HandlerError("on_chat", ValueError("boom")), {}, {"failures": 1}),
     Kind.RECONNECT: (None, 0, ConnectError("gave up"), {}, {"reconnect_failures": 1, "failures": 1}),
     Kind.RESUBSCRIBE: (1900.0, 0, None, {}, {}),
+    Kind.CUT_OFF: (
+        None,
+        0,
+        None,
+        {"sent_bytes": 20, "send_ms": 0.1},
+        {"requests_cut_off": 1, "messages_out": 1, "bytes_out": 20},
+    ),
+    Kind.CLOSED_RECONNECTING: (None, 0, None, {}, {"closed_while_reconnecting": 1}),
 }
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from locust_ws import ConnectError, ConnectionClosed, PongTimeout, WebSocketMetrics
 from locust_ws.metrics.collector import OVERFLOW_NAME
+from locust_ws.metrics.thresholds import evaluate, parse_thresholds
 
 
 class Clock:
@@ -150,8 +151,89 @@ def test_workers_are_listed_by_label_whatever_reported_first():
 
 def test_a_report_of_another_version_is_ignored():
     master = WebSocketMetrics()
-    master.merge_report("a", "worker 0", {"version": 999, "rows": "whatever"})
+    assert master.merge_report("a", "worker 0", {"version": 999, "rows": "whatever"}) is False
     assert master.events == 0
+
+
+def worker_report(clock: Clock, failures: int = 0) -> dict:
+    worker = WebSocketMetrics(clock)
+    fire(worker, "connect", "connect /echo", 1.0)
+    fire(worker, "request", "echo", 0.5, 40, sent_bytes=35)
+    for _ in range(failures):
+        fire(worker, "request", "echo", 5.0, exception=ConnectionClosed(1006))
+    fire(worker, "close", "close /echo", 0.5, close_code=1000)
+    return worker.take_report()
+
+
+def set_row(index, value):
+    return lambda report: report["rows"][0].__setitem__(index, value)
+
+
+MALFORMED = {
+    "not a mapping": lambda report: report.clear(),
+    "a negative counter": lambda report: report["counters"].update(failures=-5),
+    "counters that are not a mapping": lambda report: report.update(counters="garbage"),
+    "a counter that is text": lambda report: report["counters"].update(events="12"),
+    "a counter that is a bool": lambda report: report["counters"].update(handshakes=True),
+    "more failures than events": lambda report: report["counters"].update(failures=99),
+    "rows that are not a list": lambda report: report.update(rows={"a": 1}),
+    "a row of the wrong shape": lambda report: report["rows"].append(["WS", "connect"]),
+    "a row with a negative count": set_row(3, -1),
+    "a row with more failures than events": set_row(4, 9),
+    "a row with a name that is not text": set_row(2, 7),
+    "a histogram that does not decode": set_row(5, ["not an HdrHistogram", 3]),
+    "close codes that are not pairs": lambda report: report.update(close_codes=[[1000]]),
+    "a close code out of range": lambda report: report.update(close_codes=[[70000, 1]]),
+    "traffic that is not numbers": lambda report: report.update(traffic=[["x", 1, 2, 3, 4]]),
+    "a negative open gauge": lambda report: report.update(open=-3),
+}
+
+
+@pytest.mark.parametrize("corrupt", list(MALFORMED.values()), ids=list(MALFORMED))
+def test_a_malformed_worker_report_is_dropped_whole_and_changes_nothing(corrupt):
+    clock = Clock()
+    master = WebSocketMetrics(clock)
+    assert master.merge_report("a", "worker 0", worker_report(clock)) is True
+    before = master.summary()
+    report = worker_report(clock)
+    corrupt(report)
+    assert master.merge_report("b", "worker 1", report) is False
+    assert master.summary() == before
+    assert list(master.workers) == ["a"]
+
+
+def test_a_malformed_report_is_logged_once_per_worker(caplog):
+    clock = Clock()
+    master = WebSocketMetrics(clock)
+    for worker_id in ("b", "b", "b", "c"):
+        master.merge_report(worker_id, f"worker {worker_id}", {**worker_report(clock), "counters": "garbage"})
+    warnings = [record.getMessage() for record in caplog.records if "malformed" in record.getMessage()]
+    assert warnings == [
+        "locust-ws: ignoring a malformed report from worker b (said once per worker): "
+        "counters is str, not a mapping",
+        "locust-ws: ignoring a malformed report from worker c (said once per worker): "
+        "counters is str, not a mapping",
+    ]
+
+
+def test_a_negative_counter_cannot_make_a_failing_threshold_pass():
+    clock = Clock()
+    master = WebSocketMetrics(clock)
+    master.merge_report("a", "worker 0", worker_report(clock, failures=3))
+    forged = worker_report(clock)
+    forged["counters"]["failures"] = -5
+    master.merge_report("b", "worker 1", forged)
+    (verdict,) = evaluate(parse_thresholds(["failures<1"]), master)
+    assert master.failures == 3 and not verdict.passed
+
+
+def test_a_report_without_a_counter_of_a_newer_master_counts_it_as_zero():
+    clock = Clock()
+    master = WebSocketMetrics(clock)
+    report = worker_report(clock)
+    del report["counters"]["requests_cut_off"]  # a worker of the version before the counter
+    assert master.merge_report("a", "worker 0", report) is True
+    assert master.requests_cut_off == 0 and master.messages_out == 1
 
 
 def test_reset_forgets_counters_but_keeps_the_live_gauge():

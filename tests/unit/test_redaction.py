@@ -9,9 +9,11 @@ from locust_ws.redaction import (
     REDACTED,
     RedactedError,
     connection_secrets,
+    display_url,
     payload_secrets,
     redact,
     redact_error,
+    scrub_url,
 )
 
 TOKEN = "0123456789abcdef"
@@ -44,11 +46,63 @@ def test_header_values_are_secrets_whole_and_word_by_word_unless_public():
     assert connection_secrets("ws://h/x", [f"X-Api-Key: {TOKEN}"]) >= {TOKEN}
 
 
-def test_every_leaf_of_an_auth_payload_is_a_secret():
+def test_every_string_leaf_of_an_auth_payload_is_a_secret_whatever_its_length():
     auth = {"token": TOKEN, "user": {"id": 1234567890, "tags": ["refresh-abcdefgh", "ok"]}, "on": True}
-    assert {TOKEN, "1234567890", "refresh-abcdefgh"} <= payload_secrets(auth)
-    assert "ok" not in payload_secrets(auth)
+    assert {TOKEN, "1234567890", "refresh-abcdefgh", "ok"} <= payload_secrets(auth)
     assert payload_secrets(None) == frozenset()
+
+
+def test_short_numbers_of_an_auth_payload_are_secrets_only_under_a_credential_key():
+    assert payload_secrets({"pin": 42, "api_key": 7, "v": 1}) == {"7"}
+
+
+SHORT = "Q7x9Zk"
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["token", "access_token", "key", "auth", "password", "sig", "secret", "api_key", "API-Key", "id_token"],
+)
+def test_a_query_value_in_a_secret_position_is_a_secret_whatever_its_length(key):
+    assert connection_secrets(f"ws://h/x?{key}={SHORT}&room=lobby") == {SHORT}
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("Authorization", f"Bearer {SHORT}"), ("Cookie", f"theme=dark; session={SHORT}"), ("X-Api-Key", SHORT)],
+)
+def test_a_short_credential_header_value_is_a_secret(header, value):
+    secrets = connection_secrets("ws://h/x", {header: value})
+    assert {SHORT, value} <= secrets
+    assert "Bearer" not in secrets
+
+
+def test_a_short_secret_is_redacted_as_a_whole_word_only():
+    text = f"closed by server with code 4001: bad token {SHORT} ({SHORT}x, {SHORT[:4]})"
+    assert redact(text, {SHORT, "1"}) == (
+        f"closed by server with code 4001: bad token {REDACTED} ({SHORT}x, {SHORT[:4]})"
+    )
+
+
+def test_the_display_form_of_a_url_keeps_everything_but_its_secrets():
+    assert display_url(f"ws://ann:{SHORT}@h:1/echo?token={SHORT}&room=lobby") == (
+        f"ws://ann:{REDACTED}@h:1/echo?token={REDACTED}&room=lobby"
+    )
+    assert display_url("ws://h/echo?room=lobby") == "ws://h/echo?room=lobby"
+
+
+def test_a_url_is_scrubbed_from_rendered_pages_in_each_escaping():
+    url = f"ws://h/echo?token={SHORT}&room=lobby"
+    page = (
+        f'<script>window.args = {{"host": "ws://h/echo?token={SHORT}\\u0026room=lobby"}}</script>'
+        f'<a title="ws://h/echo?token={SHORT}&amp;room=lobby"></a> {url}'
+    )
+    scrubbed = scrub_url(page, url)
+    assert SHORT not in scrubbed
+    assert scrubbed.count("ws://h/echo?token=\\u003credacted\\u003e\\u0026room=lobby") == 3
+    assert scrub_url(f"attachment;filename=x_{url}.html", url, markup=False) == (
+        f"attachment;filename=x_ws://h/echo?token={REDACTED}&room=lobby.html"
+    )
 
 
 def test_redact_replaces_secrets_query_strings_and_user_info():
