@@ -29,12 +29,15 @@ if TYPE_CHECKING:
         HandlerError,
         HandshakeRejected,
         HeartbeatMissed,
+        IdleDisconnect,
         InvalidURL,
         NamespaceRefused,
         NotConnected,
         PayloadError,
         PongTimeout,
+        PortsExhausted,
         ReplyTimeout,
+        ResubscribeError,
         UserClassError,
         WaitTimeout,
         WebSocketError,
@@ -43,9 +46,10 @@ if TYPE_CHECKING:
     from .metrics.histograms import LatencyHistogram
     from .metrics.thresholds import ThresholdError
     from .patterns.backoff import Backoff
+    from .patterns.idle import IdleSweepUser, format_idle_sweep, idle_groups
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
-    from .patterns.storm import peak_rate, recovery_time
+    from .patterns.storm import counts_since, peak_rate, percentile_of_counts, recovery_time
     from .plugin import add_thresholds, attach_metrics
     from .protocol.messages import wall_ms
     from .sessions.replies import CaughtReply, Reply
@@ -67,15 +71,19 @@ _EXPORTS = {
     "HandlerError": ".errors",
     "HandshakeRejected": ".errors",
     "HeartbeatMissed": ".errors",
+    "IdleDisconnect": ".errors",
+    "IdleSweepUser": ".patterns.idle",
     "InvalidURL": ".errors",
     "LatencyHistogram": ".metrics.histograms",
     "NamespaceRefused": ".errors",
     "NotConnected": ".errors",
     "PayloadError": ".errors",
     "PongTimeout": ".errors",
+    "PortsExhausted": ".errors",
     "RealtimeUser": ".users.realtime",
     "Reply": ".sessions.replies",
     "ReplyTimeout": ".errors",
+    "ResubscribeError": ".errors",
     "RoundRobin": ".patterns.rotation",
     "SocketIOSession": ".sessions.socketio",
     "SocketIOUser": ".users.socketio",
@@ -91,7 +99,11 @@ _EXPORTS = {
     "attach_metrics": ".plugin",
     "on": ".users.socketio",
     "on_message": ".users.websocket",
+    "counts_since": ".patterns.storm",
+    "format_idle_sweep": ".patterns.idle",
+    "idle_groups": ".patterns.idle",
     "peak_rate": ".patterns.storm",
+    "percentile_of_counts": ".patterns.storm",
     "recovery_time": ".patterns.storm",
     "wall_ms": ".protocol.messages",
 }
@@ -108,15 +120,19 @@ __all__ = [
     "HandlerError",
     "HandshakeRejected",
     "HeartbeatMissed",
+    "IdleDisconnect",
+    "IdleSweepUser",
     "InvalidURL",
     "LatencyHistogram",
     "NamespaceRefused",
     "NotConnected",
     "PayloadError",
     "PongTimeout",
+    "PortsExhausted",
     "RealtimeUser",
     "Reply",
     "ReplyTimeout",
+    "ResubscribeError",
     "RoundRobin",
     "SocketIOSession",
     "SocketIOUser",
@@ -130,9 +146,13 @@ __all__ = [
     "WebSocketUser",
     "add_thresholds",
     "attach_metrics",
+    "counts_since",
+    "format_idle_sweep",
+    "idle_groups",
     "on",
     "on_message",
     "peak_rate",
+    "percentile_of_counts",
     "recovery_time",
     "wall_ms",
 ]

@@ -8,6 +8,8 @@ import argparse
 import math
 import os
 
+from .transport.sources import parse_source_addresses
+
 
 def non_negative_number(text: str) -> float:
     """A finite number >= 0 (seconds, rates)."""
@@ -30,6 +32,16 @@ def exit_code(text: str) -> int:
     if not 0 <= value <= 255:
         raise argparse.ArgumentTypeError(f"expected an exit code from 0 to 255, got {text!r}")
     return value
+
+
+def source_addresses(text: str) -> str:
+    """Local IPs and networks, separated by commas or spaces (``127.0.0.2/31,10.0.0.5``); kept as
+    text, each user picks its own (``RealtimeUser.source_address``). Empty: the kernel chooses."""
+    try:
+        parse_source_addresses(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected IP addresses or networks: {error}") from None
+    return text
 
 
 def writable_file(text: str) -> str:

@@ -54,6 +54,9 @@ class Kind(str, enum.Enum):
     RECONNECT = "reconnect"
     """A lost connection reopened in the background, timed from the loss; a failure when the
     reconnect loop gave up."""
+    RESUBSCRIBE = "resubscribe"
+    """A reopened connection made whole again: its ``on_connect`` hooks (and Socket.IO's room
+    rejoins) done, timed from the loss; a failure when a hook raised or a rejoin was refused."""
     CUT_OFF = "cut_off"
     """A round trip whose request was sent but whose caller was stopped (the run ended, a
     ramp-down, its own ``gevent.Timeout``) and whose reply never came before the connection

@@ -26,6 +26,7 @@ from gevent.lock import Semaphore
 from ..errors import ConnectError, ConnectTimeout, HandshakeRejected
 from ..protocol.connection import Closed, Event, Initiator, Message
 from ..protocol.frames import OPCODE_BINARY, OPCODE_TEXT
+from .sources import SourceAddressAdapter
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}
@@ -60,6 +61,9 @@ class PollingTransport:
         """The handshake ``GET`` on ``url`` (a ``ws(s)://`` URL with ``transport=polling``) with the
         headers, timeout and TLS options ``WebSocketConnection`` prepared for a WebSocket."""
         http = requests.Session()
+        if options.get("source_address"):
+            for scheme in ("http://", "https://"):
+                http.mount(scheme, SourceAddressAdapter(options["source_address"]))
         headers = options.get("header") or {}
         http.headers.update(dict(headers) if isinstance(headers, dict) else _header_lines(headers))
         sslopt = options.get("sslopt") or {}

@@ -31,11 +31,13 @@ import gevent
 import gevent.socket
 import websocket
 from gevent.lock import Semaphore
+from websocket._http import _ssl_socket
 from websocket._url import get_proxy_info, parse_url
 
 from ..protocol import handshake
 from ..protocol.connection import ClientProtocol, Closed, Event
 from ..protocol.frames import OPCODE_TEXT, MaskKeys
+from .sources import bind_source
 
 READ_SIZE = 64 * 1024
 """Bytes asked of each ``recv``; more while a larger frame is incomplete (up to ``MAX_READ_SIZE``)."""
@@ -214,18 +216,20 @@ def describe_error(error: BaseException) -> str:
 def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
     """Open ``url`` with websocket-client's option names (``timeout``: one deadline in seconds for
     the whole handshake, ``header``, ``subprotocols``, ``sslopt``) plus ``max_message_size`` and
-    ``skip_utf8_validation`` for the protocol. Failures raise what websocket-client or the socket
+    ``skip_utf8_validation`` for the protocol, and ``source_address`` (the local IP to connect
+    from; not through a proxy). Failures raise what websocket-client or the socket
     layer raises, and ``HandshakeTimeout`` naming the phase the deadline passed in."""
     options = dict(options)
     protocol = ClientProtocol(
         options.pop("max_message_size", 0), not options.pop("skip_utf8_validation", False), MASK_KEYS
     )
     timeout = options.get("timeout")
+    source_address = options.pop("source_address", None)
     deadline = None if timeout is None else monotonic() + timeout
     hostname, port, resource, secure = parse_url(url)
     if secure or _proxied(hostname, options) or handshake.overrides_reserved(options.get("header")):
-        return _open_with_websocket_client(url, options, protocol, deadline)
-    sock = _connect(hostname, port, timeout)
+        return _open_with_websocket_client(url, options, protocol, deadline, source_address)
+    sock = _connect(hostname, port, timeout, source_address, options.get("sockopt", ()))
     try:
         key = handshake.new_key()
         subprotocols, headers = options.get("subprotocols"), options.get("header")
@@ -270,20 +274,38 @@ def _send_all(sock: socket.socket, data: bytes) -> None:
 
 
 def _open_with_websocket_client(
-    url: str, options: dict[str, Any], protocol: ClientProtocol, deadline: float | None
+    url: str,
+    options: dict[str, Any],
+    protocol: ClientProtocol,
+    deadline: float | None,
+    source_address: str | None = None,
 ) -> WireSocket:
     """TLS, proxies and redirects through websocket-client, which knows them, within what is left
-    of the deadline (its own ``timeout`` is per socket operation)."""
+    of the deadline (its own ``timeout`` is per socket operation). websocket-client cannot bind a
+    source address: then the TCP (and TLS) socket is ours, handed to it as ``socket``."""
     remaining = None if deadline is None else max(deadline - monotonic(), 0.001)
     with gevent.Timeout(remaining, HandshakeTimeout("no completed TLS and HTTP handshake")):
+        if source_address is not None:
+            hostname, port, _, secure = parse_url(url)
+            if _proxied(hostname, options):
+                raise websocket.WebSocketException("a source address cannot be used through a proxy")
+            sock = _connect(hostname, port, remaining, source_address, options.get("sockopt", ()))
+            options["socket"] = _ssl_socket(sock, options.get("sslopt") or {}, hostname) if secure else sock
         ws = websocket.create_connection(url, **options)
     sock, ws.sock = ws.sock, None  # ours from now on; websocket-client never read past the 101
     return WireSocket(sock, protocol, subprotocol=ws.getsubprotocol())
 
 
-def _connect(hostname: str, port: int, timeout: float | None) -> socket.socket:
+def _connect(
+    hostname: str,
+    port: int,
+    timeout: float | None,
+    source_address: str | None = None,
+    sockopt: Any = (),
+) -> socket.socket:
     """A connected TCP socket with websocket-client's socket options (``TCP_NODELAY``,
-    keepalive). An IP literal is used as is: resolving it would cost a thread-pool round trip."""
+    keepalive) and the caller's (``sockopt``), from ``source_address`` when given. An IP literal
+    is used as is: resolving it would cost a thread-pool round trip."""
     addresses = _literal_address(hostname, port)
     if addresses is None:
         try:
@@ -300,8 +322,10 @@ def _connect(hostname: str, port: int, timeout: float | None) -> socket.socket:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.settimeout(timeout)
-            for option in websocket.DEFAULT_SOCKET_OPTION:
+            for option in (*websocket.DEFAULT_SOCKET_OPTION, *sockopt):
                 sock.setsockopt(*option)
+            if source_address is not None:
+                bind_source(sock, source_address)
             sock.connect(address)
         except ConnectionRefusedError as refused:
             sock.close()

@@ -46,6 +46,11 @@ BAD_VALUES = [
     ("--ws-connect-rate", "fast", "expected a number >= 0, got 'fast'"),
     ("--ws-connect-jitter", "inf", "expected a number >= 0, got 'inf'"),
     ("--ws-json", None, "expected one argument"),
+    (
+        "--ws-source-addresses",
+        "127.0.0.2/33",
+        "expected IP addresses or networks: source address '127.0.0.2/33'",
+    ),
 ]
 
 

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from locust_ws.demo import start_demo_process, stop_demo_process
+
 from ..support.paths import ROOT
 
 
@@ -16,6 +18,15 @@ def run_locust(locustfile: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
     )
+
+
+def run_locust_on_demo(locustfile: str, demo_args: list[str], *args: str) -> subprocess.CompletedProcess:
+    """``run_locust`` with ``--host`` at a demo server started with ``demo_args`` for this run."""
+    process, url = start_demo_process(demo_args)
+    try:
+        return run_locust(locustfile, "--host", url, *args)
+    finally:
+        stop_demo_process(process)
 
 
 def stats_rows(output: str) -> dict[str, tuple[int, int]]:

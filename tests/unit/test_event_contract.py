@@ -125,6 +125,7 @@ EFFECTS: dict[Kind, tuple[float | None, int, Exception | None, EventContext, dic
     Kind.WAIT: (3.0, 10, None, {}, {}),
     Kind.HANDLER: (None, 0, HandlerError("on_chat", ValueError("boom")), {}, {"failures": 1}),
     Kind.RECONNECT: (None, 0, ConnectError("gave up"), {}, {"reconnect_failures": 1, "failures": 1}),
+    Kind.RESUBSCRIBE: (1900.0, 0, None, {}, {}),
     Kind.CUT_OFF: (
         None,
         0,
