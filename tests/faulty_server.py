@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 from urllib.parse import unquote
@@ -72,14 +73,23 @@ def _read_request(sock) -> tuple[str, dict[str, str]]:
     return path, headers
 
 
-def _switch(sock, headers: dict[str, str], accept: str | None = None) -> None:
+def _switch(sock, headers: dict[str, str], accept: str | None = None, extensions: str = "") -> None:
     accept = accept or _accept(headers["sec-websocket-key"])
+    chosen = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
     sock.sendall(
         (
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
+            f"Sec-WebSocket-Accept: {accept}\r\n{chosen}\r\n"
         ).encode()
     )
+
+
+def deflate_bomb(size: int) -> bytes:
+    """A permessage-deflate payload of ``size`` zero bytes: a few KiB that inflate to ``size``."""
+    encoder = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = bytes(1024 * 1024)
+    data = b"".join(encoder.compress(chunk) for _ in range(size // len(chunk)))
+    return (data + encoder.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
 
 def _drain(sock, seconds: float = 2.0) -> bytes:
@@ -131,6 +141,15 @@ class FaultyServer(LoopbackServer):
                 + frame(CONTINUATION, b"world")
             ),
             "/big-frame": self._after_upgrade(frame(BINARY, b"x" * 200_000)),
+            # permessage-deflate: chosen though nobody offered it, with a window out of range, and
+            # a compressed message of 64 MiB
+            "/deflate-unasked": self._after_upgrade(b"", extensions="permessage-deflate"),
+            "/deflate-bad-window": self._after_upgrade(
+                b"", extensions="permessage-deflate; client_max_window_bits=16"
+            ),
+            "/deflate-bomb": self._after_upgrade(
+                frame(BINARY, deflate_bomb(64 * 1024 * 1024), rsv=4), extensions="permessage-deflate"
+            ),
             "/wrong-accept": self._wrong_accept,
             "/html": self._html,
             "/redirect": self._redirect,
@@ -148,9 +167,9 @@ class FaultyServer(LoopbackServer):
         finally:
             sock.close()
 
-    def _after_upgrade(self, payload: bytes) -> Callable:
+    def _after_upgrade(self, payload: bytes, extensions: str = "") -> Callable:
         def serve(sock, path: str, headers: dict[str, str]) -> None:
-            _switch(sock, headers)
+            _switch(sock, headers, extensions=extensions)
             gevent.sleep(0.05)  # let the client finish its handshake bookkeeping first
             sock.sendall(payload)
             self.client_bytes[path] = _drain(sock)

@@ -68,6 +68,44 @@ def test_message_over_max_message_size_is_refused_with_1009(faulty, environment,
     session.close()
 
 
+def test_compressed_bomb_is_refused_with_1009_before_it_is_inflated(faulty, environment, event_log):
+    session = open_session(faulty.url, environment, max_message_size=1024 * 1024, compression="deflate")
+    session.connect("/deflate-bomb")
+    wait_until_closed(session)
+    [event] = event_log.failures("close /deflate-bomb")
+    assert str(event.exception) == (
+        "protocol error, we closed with 1009: a compressed message inflates past max_message_size 1048576"
+    )
+    assert session.messages_in == 0
+    with gevent.Timeout(3):
+        while sent_close_code(faulty.client_bytes.get("/deflate-bomb", b"")) is None:
+            gevent.sleep(0.05)
+    assert sent_close_code(faulty.client_bytes["/deflate-bomb"]) == 1009
+    session.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "compression", "problem"),
+    [
+        ("/deflate-unasked", None, "the server chose extension 'permessage-deflate', which we did not offer"),
+        (
+            "/deflate-bad-window",
+            "deflate",
+            "client_max_window_bits must be 8-15 without leading zeroes, got '16'",
+        ),
+    ],
+)
+def test_a_compression_answer_rfc_7692_forbids_is_a_handshake_failure(
+    faulty, environment, event_log, path, compression, problem
+):
+    session = open_session(faulty.url, environment, compression=compression)
+    with pytest.raises(ConnectError, match="Invalid WebSocket Header"):
+        session.connect(path)
+    [event] = event_log.failures(f"connect {path}")
+    assert problem in str(event.exception)
+    assert not session.connected
+
+
 def test_large_message_within_the_limit_is_delivered(faulty, environment, event_log):
     session = open_session(faulty.url, environment)  # default limit: 16 MiB
     session.connect("/big-frame")

@@ -37,6 +37,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--certfile", help="PEM certificate (chain): serve TLS, wss:// and https://")
     parser.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
     parser.add_argument("--client-ca", help="PEM CA bundle: require client certificates signed by it")
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_false",
+        help="decline permessage-deflate (accepted from clients that offer it by default)",
+    )
     SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -70,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keyfile=args.keyfile,
         client_ca=args.client_ca,
         socketio_settings=args.socketio,
+        compression=args.compression,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

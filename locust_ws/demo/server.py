@@ -10,6 +10,7 @@ import socketio
 from gevent.pywsgi import WSGIServer
 
 from .app import DemoApp
+from .compression import DeflateHandler
 from .handler import DemoHandler
 from .socketio_app import SocketIOSettings
 
@@ -37,10 +38,13 @@ class DemoServer:
         keyfile: str | None = None,
         client_ca: str | None = None,
         socketio_settings: SocketIOSettings | None = None,
+        compression: bool = True,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
-        ``socketio_settings`` sets the Socket.IO heartbeat and room limits."""
+        ``socketio_settings`` sets the Socket.IO heartbeat and room limits. ``compression``
+        accepts permessage-deflate from clients that offer it (``compression.py``); ``False``
+        declines it, as a server without it does."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
@@ -56,7 +60,7 @@ class DemoServer:
         self._wsgi = WSGIServer(
             (host, port),
             socketio.WSGIApp(self.app.socketio.sio, self.app),
-            handler_class=DemoHandler,
+            handler_class=DeflateHandler if compression else DemoHandler,
             log=None,  # DemoHandler writes the access log itself, via logging
             error_log=log,
             **ssl_args,

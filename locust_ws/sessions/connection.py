@@ -39,6 +39,7 @@ from ..errors import (
 from ..patterns.backoff import Backoff
 from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
 from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
+from ..protocol.deflate import CompressionSetting, deflate_options
 from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
@@ -115,6 +116,7 @@ class WebSocketConnection:
         skip_utf8_validation: bool = False,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         reconnect_close_codes: Collection[int] = RECONNECT_CLOSE_CODES,
+        compression: CompressionSetting = None,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -124,7 +126,9 @@ class WebSocketConnection:
         websocket-client for ``wss://``; an inbound message larger than ``max_message_size`` bytes
         (0: no limit) is refused with close code 1009 before its payload is read. A connection
         that ends with a code in ``reconnect_close_codes`` (1006 when it was lost) is reopened; one
-        the server closed with another code (1000, 1008, 4001 ...) stays closed."""
+        the server closed with another code (1000, 1008, 4001 ...) stays closed. ``compression``
+        (``"deflate"``, a ``DeflateOptions`` or a dict of its fields) offers permessage-deflate on
+        every connection; ``connect(compression=...)`` overrides it for one."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -144,6 +148,12 @@ class WebSocketConnection:
         self.skip_utf8_validation = skip_utf8_validation
         self.max_message_size = max_message_size
         self.reconnect_close_codes = frozenset(reconnect_close_codes)
+        self.compression = deflate_options(compression)
+        """The permessage-deflate offer of every connection (``None``: compression off)."""
+        self.extensions = ""
+        """The extensions the server agreed to on the current or last connection, as a browser's
+        ``WebSocket.extensions`` shows them: ``permessage-deflate; client_max_window_bits=9`` or
+        ``""`` (none: compression off, or the server declined it)."""
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -203,10 +213,13 @@ class WebSocketConnection:
         subprotocols: Sequence[str] | None,
         query: Mapping[str, object] | None,
         name: str | None,
+        compression: CompressionSetting = None,
     ) -> None:
         """One connection attempt: the WebSocket handshake, then the protocol's (``_on_open``).
         On success the reader and the heartbeat run; any failure is reported and raised as a
-        ``ConnectError``, and leaves no greenlet or socket behind."""
+        ``ConnectError``, and leaves no greenlet or socket behind. ``compression`` ``None`` is
+        the session's; ``False`` turns it off for this connection."""
+        offer = self.compression if compression is None else deflate_options(compression)
         try:
             url = ws_url(self.base_url, path_or_url, query)
         except ValueError as error:
@@ -229,6 +242,8 @@ class WebSocketConnection:
             options["subprotocols"] = list(subprotocols)
         if self.sslopt:
             options["sslopt"] = self.sslopt
+        if offer is not None:
+            options["compression"] = offer
         if self.connect_gate is not None:
             self.connect_gate()
         start = perf_counter()
@@ -240,6 +255,8 @@ class WebSocketConnection:
             raise failure from None
         handshake_ms = (perf_counter() - start) * 1000.0
         self._ws = ws
+        self._report.deflate = ws.deflate
+        self.extensions = str(ws.deflate.parameters) if ws.deflate is not None else ""
         self._fresh_connection_state()
         self._opening = True
         self._reader = gevent.spawn(self._read_loop, ws)

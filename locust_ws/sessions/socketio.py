@@ -40,6 +40,7 @@ from ..errors import (
 )
 from ..protocol import socketio_packets as packets
 from ..protocol.connection import Closed
+from ..protocol.deflate import CompressionSetting
 from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
 from ..transport.polling import PollingTransport
@@ -137,6 +138,7 @@ class SocketIOSession(WebSocketConnection):
         query: Mapping[str, object] | None = None,
         transports: Sequence[str] = ("websocket",),
         socketio_path: str = "socket.io",
+        compression: CompressionSetting = None,
     ) -> None:
         """Connect to the Socket.IO server at ``url`` (default: the user's host) and to each of
         ``namespaces``; each is reported as ``connect <namespace>``.
@@ -145,7 +147,8 @@ class SocketIOSession(WebSocketConnection):
         namespace ``CONNECT`` packets, ``headers`` and ``query`` with the HTTP handshake. The
         WebSocket transport is used whenever ``transports`` allows it; ``["polling"]`` selects
         Engine.IO long-polling instead (no upgrade). A refused handshake or namespace raises a
-        ``ConnectError`` carrying the server's message, after reporting it."""
+        ``ConnectError`` carrying the server's message, after reporting it. ``compression``
+        offers permessage-deflate on the WebSocket transport, as for ``WebSocketSession.connect``."""
         namespaces = (namespaces,) if isinstance(namespaces, str) else tuple(namespaces)
         if not namespaces or not all(isinstance(n, str) and n.startswith("/") for n in namespaces):
             raise ValueError(f"namespaces must be names starting with '/', got {namespaces!r}")
@@ -162,6 +165,7 @@ class SocketIOSession(WebSocketConnection):
                 "subprotocols": None,
                 "query": {**(query or {}), "EIO": 4, "transport": self.transport},
                 "name": None,
+                "compression": compression,
             }
         )
 

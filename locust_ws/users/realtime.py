@@ -30,6 +30,7 @@ from ..errors import WebSocketError
 from ..patterns.backoff import Backoff
 from ..patterns.cooldown import Cooldowns
 from ..patterns.stagger import ConnectGate
+from ..protocol.deflate import CompressionSetting
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
 from .http import RealtimeHttpSession
@@ -65,6 +66,9 @@ class RealtimeUser(User):
     """Payload key of the sender's id, so a client does not count its own messages as fan-out."""
     max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
     """Bytes: a larger inbound message is refused (close code 1009) before it is buffered; 0 = no limit."""
+    compression: ClassVar[CompressionSetting] = None
+    """``"deflate"`` offers permessage-deflate (RFC 7692) on every connection; a ``DeflateOptions``
+    (or a dict of its fields) sets its parameters. Off by default."""
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
     ca_certs: ClassVar[str | None] = None
@@ -111,6 +115,7 @@ class RealtimeUser(User):
             "server_ts_key": self.server_ts_key,
             "sender_key": self.sender_key,
             "max_message_size": self.max_message_size,
+            "compression": self.compression,
             "sslopt": self.sslopt(),
             "backoff": self.backoff(),
             "connect_gate": self._connect_gate,
