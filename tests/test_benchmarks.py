@@ -29,4 +29,8 @@ def test_tiny_benchmark_run_prints_every_scenario_with_its_target():
     [idle] = [line for line in lines if line.startswith("idle")]
     assert re.search(rf"20 held\s+[\d.]+ KiB/conn\s+target .*{status}", idle), idle
     assert any(line.startswith("fanout 1->3") and "delivered/s" in line for line in lines)
-    assert sum("-bound" in line or "neither side saturated" in line for line in lines) >= 7
+    for payload in ("chat", "history"):
+        [row] = [line for line in lines if line.startswith(f"deflate {payload}")]
+        trade_off = r"\d+ us CPU/rt \(off \d+\)\s+[\d.]+x CPU\s+\d+ B/msg \(off \d+\)\s+ratio [\d.]+x"
+        assert re.search(trade_off, row), row
+    assert sum("-bound" in line or "neither side saturated" in line for line in lines) >= 11

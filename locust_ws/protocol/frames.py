@@ -200,7 +200,7 @@ class FrameParser:
                     _check_utf8(payload)
                 self._text, self._checked = False, 0
             if opcode in (OPCODE_TEXT, OPCODE_BINARY):
-                if fin and not first & 0x40:  # RSV1 clear: not compressed
+                if first & 0xC0 == 0x80:  # FIN set, RSV1 clear: a whole uncompressed message
                     frames.append((opcode, payload))
                 elif fin:
                     frames.append(self._inflate(opcode, payload))
