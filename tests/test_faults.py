@@ -3,6 +3,9 @@ failure entry naming what happened and the close code we sent, never a traceback
 
 from __future__ import annotations
 
+import json
+import os
+
 import gevent
 import pytest
 
@@ -104,6 +107,27 @@ def test_a_compression_answer_rfc_7692_forbids_is_a_handshake_failure(
     [event] = event_log.failures(f"connect {path}")
     assert problem in str(event.exception)
     assert not session.connected
+
+
+def test_a_send_that_timed_out_waiting_compressed_nothing_so_later_messages_stay_intact(
+    faulty, environment, event_log
+):
+    """With context takeover each message is compressed against the ones before it: one that was
+    compressed but never sent would corrupt every later one at the server."""
+    session = open_session(faulty.url, environment, compression="deflate")
+    session.connect("/deflate-slow-reader")
+    blocked = os.urandom(16 * 1024 * 1024)  # fills the socket buffers: the server is not reading
+    sender = gevent.spawn(session.send, blocked)
+    gevent.sleep(0.1)
+    message = {"id": "same", "text": "the same words twice, once never sent " * 20}
+    assert not session.request(message, timeout=0.2).ok  # its send gave up waiting for the lock
+    sender.join(timeout=10)
+    session.send(message)
+    with gevent.Timeout(10):
+        while len(faulty.inflated) < 2:
+            gevent.sleep(0.05)
+    assert faulty.inflated == [blocked, json.dumps(message, separators=(",", ":")).encode()]
+    session.close()
 
 
 def test_large_message_within_the_limit_is_delivered(faulty, environment, event_log):

@@ -167,16 +167,19 @@ class WireSocket:
     def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int:
         """Send one data frame; return the payload size. With ``timeout`` (seconds) a send the
         server does not read in time raises ``SendTimeout``, and the connection, now holding a
-        half-written frame, is given up."""
-        frame = self.protocol.send_message(payload, opcode)
+        half-written frame, is given up. The frame is built under the send lock: with
+        permessage-deflate's context takeover each message is compressed against the ones before
+        it, so messages must reach the wire in the order they were compressed, and one compressed
+        but never sent would corrupt every later one."""
         if timeout is None:
             with self._send_lock:
-                _send_all(self.sock, frame)
+                _send_all(self.sock, self.protocol.send_message(payload, opcode))
             return len(payload)
         deadline = monotonic() + timeout
         if not self._send_lock.acquire(timeout=timeout):
             raise SendTimeout(f"send waited {timeout:g} s for the frames before it")
         try:
+            frame = self.protocol.send_message(payload, opcode)
             sent = self.sock.send(frame)
             if sent < len(frame):
                 self._send_rest(memoryview(frame)[sent:], deadline, timeout)
