@@ -9,6 +9,7 @@ from locust import constant, task
 from locust.env import Environment
 
 from locust_ws import (
+    ConnectError,
     DeflateOptions,
     SocketIOSession,
     SocketIOUser,
@@ -103,6 +104,12 @@ def test_a_server_that_declines_leaves_the_connection_uncompressed(declining_url
         scalars["bytes_out"],
         scalars["bytes_in"],
     )
+
+
+def test_compression_and_an_extensions_header_of_ones_own_exclude_each_other(session, event_log):
+    with pytest.raises(ConnectError, match="choose one"):
+        session.connect("/echo", headers={"Sec-WebSocket-Extensions": "x-custom"}, compression="deflate")
+    assert not session.connected
 
 
 def test_a_session_option_is_invalid_before_any_connection(environment):

@@ -315,13 +315,14 @@ class PerMessageDeflate:
         self.parameters = parameters
         strategy = zlib.Z_DEFAULT_STRATEGY
         if compress_bits == MIN_WINDOW_BITS:
-            # zlib refuses a raw deflate window of 8 bits ("For the current implementation of
-            # deflate(), a windowBits value of 8 is not supported"). Huffman-only coding makes no
-            # back-references at all, so its output is valid for a peer with any window.
+            # zlib refuses a raw deflate window of 8 bits (its manual: "For the current
+            # implementation of deflate(), a windowBits value of 8 (a window size of 256 bytes) is
+            # not supported"). Huffman-only coding makes no back-references at all, so its output
+            # is valid for a peer with any window.
             compress_bits, strategy = MIN_WINDOW_BITS + 1, zlib.Z_HUFFMAN_ONLY
         self._compress_settings = (level, zlib.DEFLATED, -compress_bits, mem_level, strategy)
-        # 7.2.1 on context takeover: without it every message starts from an empty window; a full
-        # flush resets the window at each message end, so the deflate state is kept, not rebuilt.
+        # Without context takeover (7.1.1) every message starts from an empty window: a full flush
+        # ends each message with the history forgotten, so the deflate state is kept, not rebuilt.
         self._flush = zlib.Z_SYNC_FLUSH if compress_takeover else zlib.Z_FULL_FLUSH
         self._inflate_bits = inflate_bits
         self._encoder: Any = None  # zlib's Compress, built on the first message sent
@@ -381,8 +382,8 @@ class PerMessageDeflate:
         """Inflate the next compressed piece of a message (``fin``: its last), appending the tail
         at the end (7.2.2). ``max_size`` (0: none) bounds the message's inflated size: past it a
         ``ProtocolViolation`` 1009 is raised having inflated at most one byte more, so a small
-        message that inflates to gigabytes (a "zip bomb") costs nothing. Invalid DEFLATE data is
-        a 1002 protocol error."""
+        message that would inflate to gigabytes (a "zip bomb") costs no more than the limit.
+        Invalid DEFLATE data is a 1002 protocol error."""
         started = self._clock()
         decoder = self._decoder
         if decoder is None:

@@ -316,10 +316,10 @@ def _open_with_websocket_client(
     the response's extensions go unchecked, as callers who write their own
     ``Sec-WebSocket-Extensions`` header expect."""
     if offer is not None:
-        options["header"] = [
-            *handshake.header_lines(options.get("header")),
-            f"Sec-WebSocket-Extensions: {offer.offer()}",
-        ]
+        lines = handshake.header_lines(options.get("header"))
+        if any(line.split(":", 1)[0].strip().lower() == "sec-websocket-extensions" for line in lines):
+            raise ValueError("compression and a Sec-WebSocket-Extensions header of your own: choose one")
+        options["header"] = [*lines, f"Sec-WebSocket-Extensions: {offer.offer()}"]
     remaining = None if deadline is None else max(deadline - monotonic(), 0.001)
     with gevent.Timeout(remaining, HandshakeTimeout("no completed TLS and HTTP handshake")):
         ws = websocket.create_connection(url, **options)
