@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .patterns.stages import Stages
     from .patterns.storm import counts_since, peak_rate, percentile_of_counts, recovery_time
     from .plugin import add_thresholds, attach_metrics
+    from .protocol.deflate import DeflateOptions
     from .protocol.messages import wall_ms
     from .sessions.replies import CaughtReply, Reply
     from .sessions.socketio import SocketIOSession
@@ -68,6 +69,7 @@ _EXPORTS = {
     "ConnectError": ".errors",
     "ConnectTimeout": ".errors",
     "ConnectionClosed": ".errors",
+    "DeflateOptions": ".protocol.deflate",
     "HandlerError": ".errors",
     "HandshakeRejected": ".errors",
     "HeartbeatMissed": ".errors",
@@ -117,6 +119,7 @@ __all__ = [
     "ConnectError",
     "ConnectTimeout",
     "ConnectionClosed",
+    "DeflateOptions",
     "HandlerError",
     "HandshakeRejected",
     "HeartbeatMissed",

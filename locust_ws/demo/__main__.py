@@ -75,6 +75,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="SO_SNDBUF of every accepted socket (0: the kernel's, which grows to megabytes and "
         "hides a slow consumer from --slow-consumer for a long time)",
     )
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_false",
+        help="decline permessage-deflate (accepted from clients that offer it by default)",
+    )
     SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -116,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         idle=args.idle,
         slow_consumer=args.slow_consumer_policy,
         send_buffer=args.send_buffer,
+        compression=args.compression,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

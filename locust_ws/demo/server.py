@@ -12,6 +12,7 @@ import socketio
 from gevent.pywsgi import WSGIServer
 
 from .app import DemoApp
+from .compression import DeflateHandler
 from .connection import IdlePolicy
 from .handler import DemoHandler
 from .outbox import SlowConsumerPolicy
@@ -53,13 +54,16 @@ class DemoServer:
         idle: IdlePolicy | None = None,
         slow_consumer: SlowConsumerPolicy | None = None,
         send_buffer: int = 0,
+        compression: bool = True,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
         ``socketio_settings`` sets the Socket.IO heartbeat and room limits; ``idle`` closes or drops
         plain WebSockets whose client stays silent, as a gateway's idle timeout does;
         ``slow_consumer`` is what ``/feed`` does to a client that reads slower than it pushes, and
-        ``send_buffer`` (bytes, 0: the kernel's, which grows to megabytes) each socket's send buffer."""
+        ``send_buffer`` (bytes, 0: the kernel's, which grows to megabytes) each socket's send
+        buffer. ``compression`` accepts permessage-deflate from clients that offer it
+        (``compression.py``); ``False`` declines it, as a server without it does."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
@@ -77,7 +81,7 @@ class DemoServer:
         self._wsgi = _HookedWSGIServer(
             (host, port),
             socketio.WSGIApp(self.app.socketio.sio, self.app),
-            handler_class=DemoHandler,
+            handler_class=DeflateHandler if compression else DemoHandler,
             log=None,  # DemoHandler writes the access log itself, via logging
             error_log=log,
             **ssl_args,

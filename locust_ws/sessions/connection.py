@@ -54,6 +54,7 @@ from ..patterns.backoff import Backoff
 from ..patterns.pacing import ReceivePacer
 from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
 from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
+from ..protocol.deflate import CompressionSetting, deflate_options
 from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
@@ -158,6 +159,7 @@ class WebSocketConnection:
         source_address: str | Callable[[], str | None] | None = None,
         receive_rate: float = 0.0,
         receive_buffer: int = 0,
+        compression: CompressionSetting = None,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -173,7 +175,9 @@ class WebSocketConnection:
         the connection leaves from (``None``: the kernel's choice). ``receive_rate`` (messages per
         second, 0: as fast as they come) makes this a slow consumer on purpose, and
         ``receive_buffer`` (bytes, 0: the kernel's) shrinks its socket's receive buffer, so the
-        server's send buffers fill soon after: how a test sees what a server does then."""
+        server's send buffers fill soon after: how a test sees what a server does then.
+        ``compression`` (``"deflate"``, a ``DeflateOptions`` or a dict of its fields) offers
+        permessage-deflate on every connection; ``connect(compression=...)`` overrides it for one."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -202,6 +206,12 @@ class WebSocketConnection:
         """How old the last server-stamped message (``server_ts``) was when it was read, in ms:
         the receive lag, which grows while this client reads slower than the server sends."""
         self.max_receive_lag_ms = 0.0
+        self.compression = deflate_options(compression)
+        """The permessage-deflate offer of every connection (``None``: compression off)."""
+        self.extensions = ""
+        """The extensions the server agreed to on the current or last connection, as a browser's
+        ``WebSocket.extensions`` shows them: ``permessage-deflate; client_max_window_bits=9`` or
+        ``""`` (none: compression off, or the server declined it)."""
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -312,14 +322,17 @@ class WebSocketConnection:
         subprotocols: Sequence[str] | None,
         query: Mapping[str, object] | Callable[[], Mapping[str, object]] | None,
         name: str | None,
+        compression: CompressionSetting = None,
     ) -> None:
         """One connection attempt: the WebSocket handshake, then the protocol's (``_on_open``).
         ``headers`` and ``query`` may be callables, called on each attempt. On success the reader
         and the heartbeat run; any failure is reported and raised as a ``ConnectError``, and
-        leaves no greenlet or socket behind."""
+        leaves no greenlet or socket behind. ``compression`` ``None`` is the session's; ``False``
+        turns it off for this connection."""
         # Callables are called on every (re)connect, so a refreshed token is the one sent.
         sent_headers: Mapping[str, str] | Sequence[str] | None = headers() if callable(headers) else headers
         sent_query = query() if callable(query) else query
+        offer = self.compression if compression is None else deflate_options(compression)
         try:
             url = ws_url(self.base_url, path_or_url, sent_query)
         except ValueError as error:
@@ -349,6 +362,8 @@ class WebSocketConnection:
             options["source_address"] = source_address
         if self.receive_buffer:  # before connect, so the window the server sees is the small one
             options["sockopt"] = ((socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer),)
+        if offer is not None:
+            options["compression"] = offer
         if self.connect_gate is not None:
             self.connect_gate()
         start = perf_counter()
@@ -360,6 +375,8 @@ class WebSocketConnection:
             raise failure from None
         handshake_ms = (perf_counter() - start) * 1000.0
         self._ws = ws
+        self._report.deflate = ws.deflate
+        self.extensions = str(ws.deflate.parameters) if ws.deflate is not None else ""
         self._fresh_connection_state()
         self._opening = True
         self._reader = gevent.spawn(self._read_loop, ws)

@@ -16,7 +16,7 @@ master land on the same rows as the members.
 from __future__ import annotations
 
 import enum
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 
 class Kind(str, enum.Enum):
@@ -75,6 +75,23 @@ class Kind(str, enum.Enum):
         return str.__format__(self, format_spec)
 
 
+class Compression(NamedTuple):
+    """What permessage-deflate did on one connection since the previous event of its session:
+    the messages it compressed (out) and inflated (in), their payload bytes, their compressed bytes
+    on the wire (frame payloads, headers not counted) and the CPU nanoseconds zlib took. The counts
+    ride on whichever event the session fires next, so their sums are exact, not their split
+    between events."""
+
+    messages_in: int
+    payload_in: int
+    wire_in: int
+    inflate_ns: int
+    messages_out: int
+    payload_out: int
+    wire_out: int
+    deflate_ns: int
+
+
 class EventContext(TypedDict, total=False):
     """The keys of a session event's ``context``, besides whatever ``User.context()`` adds."""
 
@@ -91,3 +108,6 @@ class EventContext(TypedDict, total=False):
     left. A ``request`` event without the key counts as one message sent of unknown size."""
     namespace: str
     """Socket.IO events: the namespace they belong to."""
+    compression: Compression
+    """Any event of a connection that negotiated permessage-deflate, when its codec has compressed
+    or inflated a message since the session's previous event."""

@@ -43,6 +43,7 @@ from ..errors import (
     ResubscribeError,
 )
 from ..protocol import socketio_packets as packets
+from ..protocol.deflate import CompressionSetting
 from ..protocol.engineio import EngineOpen, endpoint
 from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
@@ -181,6 +182,7 @@ class SocketIOSession(WebSocketConnection):
         query: Mapping[str, object] | None = None,
         transports: Sequence[str] = ("websocket",),
         socketio_path: str = "socket.io",
+        compression: CompressionSetting = None,
     ) -> None:
         """Connect to the Socket.IO server at ``url`` (default: the user's host) and to each of
         ``namespaces``; each is reported as ``connect <namespace>``.
@@ -191,7 +193,9 @@ class SocketIOSession(WebSocketConnection):
         Engine.IO long-polling instead (no upgrade). A namespace the server refuses is a failed
         ``connect <namespace>`` row and stays out of ``namespaces``, the others stay connected.
         A refused handshake, a handshake that does not complete, or every namespace refused
-        raises a ``ConnectError`` carrying the server's message, after reporting it."""
+        raises a ``ConnectError`` carrying the server's message, after reporting it.
+        ``compression`` offers permessage-deflate on the WebSocket transport, as for
+        ``WebSocketSession.connect``."""
         namespaces = (namespaces,) if isinstance(namespaces, str) else tuple(namespaces)
         if not namespaces or not all(isinstance(n, str) and n.startswith("/") for n in namespaces):
             raise ValueError(f"namespaces must be names starting with '/', got {namespaces!r}")
@@ -211,6 +215,7 @@ class SocketIOSession(WebSocketConnection):
                     else self.eio.handshake_query(query)
                 ),
                 "name": None,
+                "compression": compression,
             }
         )
 

@@ -39,6 +39,9 @@ class _Interrupted(Exception):
 class PollingTransport:
     """One Engine.IO long-polling session (``sid``) on its own HTTP connection pool."""
 
+    deflate = None
+    """HTTP bodies, not WebSocket frames: permessage-deflate never applies."""
+
     def __init__(self, http: requests.Session, url: str, packets: list[eio.Packet], timeout: float) -> None:
         opening = packets[0] if packets else None
         if opening is None or opening.packet_type != eio.OPEN or not isinstance(opening.data, dict):

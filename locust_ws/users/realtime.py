@@ -39,6 +39,7 @@ from ..patterns.backoff import Backoff
 from ..patterns.cooldown import Cooldowns
 from ..patterns.stagger import ConnectGate
 from ..protocol.codes import RECONNECT_CLOSE_CODES
+from ..protocol.deflate import CompressionSetting
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
 from ..transport.sources import parse_source_addresses, pick_source_address
@@ -88,6 +89,9 @@ class RealtimeUser(User):
     """Payload key of the sender's id, so a client does not count its own messages as fan-out."""
     max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
     """Bytes: a larger inbound message is refused (close code 1009) before it is buffered; 0 = no limit."""
+    compression: ClassVar[CompressionSetting] = None
+    """``"deflate"`` offers permessage-deflate (RFC 7692) on every connection; a ``DeflateOptions``
+    (or a dict of its fields) sets its parameters. Off by default."""
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
     ca_certs: ClassVar[str | None] = None
@@ -190,6 +194,7 @@ class RealtimeUser(User):
             "server_ts_key": self.server_ts_key,
             "sender_key": self.sender_key,
             "max_message_size": self.max_message_size,
+            "compression": self.compression,
             "sslopt": self.sslopt(),
             "backoff": self.backoff(),
             "reconnect_close_codes": self.reconnect_close_codes,
