@@ -173,20 +173,26 @@ class WireSocket:
         permessage-deflate's context takeover each message is compressed against the ones before
         it, so messages must reach the wire in the order they were compressed, and one compressed
         but never sent would corrupt every later one."""
+        lock = self._send_lock
         if timeout is None:
-            with self._send_lock:
+            with lock:
                 _send_all(self.sock, self.protocol.send_message(payload, opcode))
             return len(payload)
-        deadline = monotonic() + timeout
-        if not self._send_lock.acquire(timeout=timeout):
+        # The common case costs no clock read and no timer: the lock is free and one send() takes
+        # the whole frame. The deadline only starts to matter once something has to wait.
+        started = monotonic() if lock.locked() else None
+        if started is not None and not lock.acquire(timeout=timeout):
             raise SendTimeout(f"send waited {timeout:g} s for the frames before it")
+        if started is None:
+            lock.acquire()
         try:
             frame = self.protocol.send_message(payload, opcode)
             sent = self.sock.send(frame)
             if sent < len(frame):
+                deadline = (started if started is not None else monotonic()) + timeout
                 self._send_rest(memoryview(frame)[sent:], deadline, timeout)
         finally:
-            self._send_lock.release()
+            lock.release()
         return len(payload)
 
     def _send_rest(self, rest: memoryview, deadline: float, timeout: float) -> None:
