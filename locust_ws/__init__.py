@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
     from .patterns.storm import peak_rate, recovery_time
-    from .plugin import add_thresholds, attach_metrics
+    from .plugin import add_server_metrics, add_thresholds, attach_metrics
     from .protocol.messages import wall_ms
     from .sessions.replies import CaughtReply, Reply
     from .sessions.socketio import SocketIOSession
@@ -87,6 +87,7 @@ _EXPORTS = {
     "WebSocketMetrics": ".metrics.collector",
     "WebSocketSession": ".sessions.websocket",
     "WebSocketUser": ".users.websocket",
+    "add_server_metrics": ".plugin",
     "add_thresholds": ".plugin",
     "attach_metrics": ".plugin",
     "on": ".users.socketio",
@@ -128,6 +129,7 @@ __all__ = [
     "WebSocketMetrics",
     "WebSocketSession",
     "WebSocketUser",
+    "add_server_metrics",
     "add_thresholds",
     "attach_metrics",
     "on",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import time
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -35,6 +36,7 @@ from .autostart import start_demo_if_needed
 from .cluster import open_files
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
+from .metrics.server_health import DEFAULT_SERIES, DEFAULT_SETTLE_S, DEFAULT_TOLERANCE, ServerHealth
 from .metrics.summary_types import WebSocketSummary
 from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
@@ -49,8 +51,9 @@ from .metrics.thresholds import (
 from .options import exit_code, non_negative_number, writable_file, writable_prefix
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
-from .reports.summary import format_console, format_csv, format_json, with_thresholds
+from .reports.summary import format_console, format_csv, format_json, with_server, with_thresholds
 from .reports.webui import install_tab
+from .server_scrape import DEFAULT_INTERVAL_S, ServerScraper
 
 logger = logging.getLogger(__name__)
 console = logging.getLogger("locust.stats_logger")
@@ -63,6 +66,18 @@ ABORT_CHECK_INTERVAL_S = 2.0
 _attached: WeakKeyDictionary[Environment, WebSocketMetrics] = WeakKeyDictionary()
 _locustfile_thresholds: list[Threshold] = []
 _locustfile_threshold_errors: list[str] = []
+_locustfile_server_metrics: list[str] = []
+_locustfile_server_series: list[str] = []
+
+
+def add_server_metrics(*urls: str, series: tuple[str, ...] | list[str] = ()) -> None:
+    """Prometheus endpoints of the target to scrape beside the load, in addition to
+    ``--ws-server-metrics``; ``series`` adds names to watch (``--ws-server-metric``)::
+
+        add_server_metrics("http://127.0.0.1:8765/metrics", series=["demo_open_connections"])
+    """
+    _locustfile_server_metrics.extend(urls)
+    _locustfile_server_series.extend(series)
 
 
 def add_thresholds(*expressions: str) -> None:
@@ -194,6 +209,46 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         help="Write the WebSocket summary as JSON to FILE at the end.",
     )
     group.add_argument(
+        "--ws-server-metrics",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="The target's Prometheus endpoint, scraped by the master every few seconds; its series "
+        "appear in every report and in thresholds ('server:process_open_fds<10000'). Repeatable.",
+    )
+    group.add_argument(
+        "--ws-server-metric",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="A series to watch on --ws-server-metrics (repeatable; default: "
+        + ", ".join(DEFAULT_SERIES).replace("%", "%%")
+        + ", each when present).",
+    )
+    group.add_argument(
+        "--ws-server-scrape-interval",
+        type=_positive_number,
+        default=DEFAULT_INTERVAL_S,
+        metavar="SECONDS",
+        help=f"Seconds between scrapes of --ws-server-metrics (default {DEFAULT_INTERVAL_S:g}).",
+    )
+    group.add_argument(
+        "--ws-server-leak-tolerance",
+        type=_fraction,
+        default=DEFAULT_TOLERANCE,
+        metavar="FRACTION",
+        help="After the user count drops, a series has returned once within this fraction of its "
+        f"rise above the baseline ('10%%' or 0.1; default {DEFAULT_TOLERANCE:g}).",
+    )
+    group.add_argument(
+        "--ws-server-leak-settle",
+        type=non_negative_number,
+        default=DEFAULT_SETTLE_S,
+        metavar="SECONDS",
+        help="Seconds a series has to return to its baseline after the user count drops, else it is "
+        f"reported as a possible leak (default {DEFAULT_SETTLE_S:g}).",
+    )
+    group.add_argument(
         "--ws-connect-rate",
         type=non_negative_number,
         default=0.0,
@@ -208,6 +263,24 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         include_in_web_ui=True,
         help="Each user waits a random 0..N seconds before its first connect (0 = off).",
     )
+
+
+def _positive_number(text: str) -> float:
+    value = non_negative_number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text!r}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    """``10%`` or ``0.1``: a fraction from 0 to 1."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 or 10%, not {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1 (0%% to 100%%), not {text!r}")
+    return value
 
 
 _OUTPUT_TYPES = {"csv_prefix": writable_prefix, "html_file": writable_file, "json_file": writable_file}
@@ -235,10 +308,49 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
         return
     options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
-    run = RunJudge(environment, metrics, thresholds)
+    run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
     if web_ui is not None:
         install_tab(web_ui, run.summary)
         install_host_scrubbing(web_ui, environment)
+
+
+def _server_scraper(environment: Environment) -> ServerScraper | None:
+    """The scraper of ``--ws-server-metrics`` and ``add_server_metrics()``, if any URL is given."""
+    options = environment.parsed_options
+    urls = [*_locustfile_server_metrics, *(getattr(options, "ws_server_metrics", None) or [])]
+    if not urls:
+        return None
+    names = [*_locustfile_server_series, *(getattr(options, "ws_server_metric", None) or [])]
+    health = ServerHealth(
+        names=names or DEFAULT_SERIES,
+        tolerance=getattr(options, "ws_server_leak_tolerance", DEFAULT_TOLERANCE),
+        settle_s=getattr(options, "ws_server_leak_settle", DEFAULT_SETTLE_S),
+    )
+    runner = environment.runner
+    return ServerScraper(
+        urls,
+        health,
+        users=lambda: runner.user_count if runner is not None else 0,
+        interval_s=getattr(options, "ws_server_scrape_interval", DEFAULT_INTERVAL_S),
+    )
+
+
+class _JudgedSource:
+    """What thresholds read: our metrics, and the target's series for ``server:...``."""
+
+    def __init__(self, metrics: WebSocketMetrics, scraper: ServerScraper | None) -> None:
+        self.metrics = metrics
+        self.scraper = scraper
+
+    def select(self, selector: str) -> Any:
+        return self.metrics.select(selector)
+
+    def value(self, metric: str) -> float | None:
+        if metric.startswith("server:") or metric == "server_leaks":
+            if self.scraper is None:
+                return None
+            return self.scraper.health.value(metric, time.monotonic())
+        return self.metrics.value(metric)
 
 
 def _refuse_bad_input(environment: Environment) -> None:
@@ -259,11 +371,17 @@ class RunJudge:
     """The leading process's end of a run: thresholds (with the early abort) and the reports."""
 
     def __init__(
-        self, environment: Environment, metrics: WebSocketMetrics, thresholds: list[Threshold]
+        self,
+        environment: Environment,
+        metrics: WebSocketMetrics,
+        thresholds: list[Threshold],
+        scraper: ServerScraper | None = None,
     ) -> None:
         self.environment = environment
         self.metrics = metrics
         self.thresholds = thresholds
+        self.scraper = scraper
+        self.source = _JudgedSource(metrics, scraper)
         options = environment.parsed_options
         self.exit_code: int = getattr(options, "ws_threshold_exit_code", DEFAULT_EXIT_CODE)
         self.abort_grace: float = getattr(options, "ws_threshold_abort_grace", 10.0)
@@ -276,14 +394,21 @@ class RunJudge:
         if thresholds and getattr(options, "ws_threshold_abort", False):
             hooks.test_start.add_listener(self._start_watching)
             hooks.test_stop.add_listener(self._stop_watching)
+        if scraper is not None:
+            scraper.start()  # the baseline, before any user
+            hooks.test_start.add_listener(lambda **_kwargs: scraper.start())
+            hooks.test_stop.add_listener(lambda **_kwargs: scraper.settle())
         hooks.quitting.add_listener(self._judge)
         hooks.quit.add_listener(self._report)
 
     def summary(self) -> WebSocketSummary:
         """The summary with threshold verdicts (live ones until the run is judged)."""
         note_missing_workers(self.environment.runner, self.metrics)
-        results = self.results if self.results is not None else evaluate(self.thresholds, self.metrics)
-        return with_thresholds(self.metrics.summary(), results, self.aborted)
+        results = self.results if self.results is not None else evaluate(self.thresholds, self.source)
+        summary = self.metrics.summary()
+        if self.scraper is not None:
+            summary = with_server(summary, self.scraper.summary())
+        return with_thresholds(summary, results, self.aborted)
 
     def _start_watching(self, **_kwargs: Any) -> None:
         self._stop_watching()
@@ -301,7 +426,7 @@ class RunJudge:
                 continue
             crossed = [
                 result
-                for result in evaluate(self.thresholds, self.metrics)
+                for result in evaluate(self.thresholds, self.source)
                 if result.observed is not None and not result.passed
             ]
             if crossed:
@@ -320,13 +445,13 @@ class RunJudge:
 
     def _judge(self, **_kwargs: Any) -> None:
         self._stop_watching()
-        self.results = evaluate(self.thresholds, self.metrics)
+        self.results = evaluate(self.thresholds, self.source)
         if self.aborted or not all(result.passed for result in self.results):
             self.environment.process_exit_code = self.exit_code
 
     def _report(self, **_kwargs: Any) -> None:
         options = self.environment.parsed_options
-        measured = bool(self.metrics.events or self.thresholds)
+        measured = bool(self.metrics.events or self.thresholds or self.scraper)
         summary = self.summary() if measured else None
         html_file = getattr(options, "html_file", None)
         if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting

@@ -37,6 +37,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--certfile", help="PEM certificate (chain): serve TLS, wss:// and https://")
     parser.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
     parser.add_argument("--client-ca", help="PEM CA bundle: require client certificates signed by it")
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="refuse WebSocket upgrades with 503 beyond N open connections (a server at capacity)",
+    )
+    parser.add_argument(
+        "--leak-connections",
+        action="store_true",
+        help="keep an open file descriptor per closed connection, on purpose (/metrics shows it)",
+    )
     SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -45,6 +56,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(str(error))
     if (args.keyfile or args.client_ca) and not args.certfile:
         parser.error("--keyfile and --client-ca need --certfile")
+    if args.max_connections is not None and args.max_connections < 0:
+        parser.error("--max-connections must be >= 0")
     if args.feed_rate <= 0:
         parser.error("--feed-rate must be > 0")
     return args
@@ -70,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         keyfile=args.keyfile,
         client_ca=args.client_ca,
         socketio_settings=args.socketio,
+        max_connections=args.max_connections,
+        leak_connections=args.leak_connections,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

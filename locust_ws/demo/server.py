@@ -43,17 +43,25 @@ class DemoServer:
         keyfile: str | None = None,
         client_ca: str | None = None,
         socketio_settings: SocketIOSettings | None = None,
+        max_connections: int | None = None,
+        leak_connections: bool = False,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
-        ``socketio_settings`` sets the Socket.IO heartbeat and room limits."""
+        ``socketio_settings`` sets the Socket.IO heartbeat and room limits; ``max_connections`` and
+        ``leak_connections`` make a server at capacity or a leaking one (``DemoApp``)."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
             raise ValueError("client_ca needs certfile (mutual TLS is TLS first)")
         self.host = host
         self.tls = certfile is not None
-        self.app = DemoApp(feed_rate=feed_rate, socketio_settings=socketio_settings)
+        self.app = DemoApp(
+            feed_rate=feed_rate,
+            socketio_settings=socketio_settings,
+            max_connections=max_connections,
+            leak_connections=leak_connections,
+        )
         ssl_args: dict[str, Any] = {}
         if certfile:
             ssl_args = {"certfile": certfile, "keyfile": keyfile}

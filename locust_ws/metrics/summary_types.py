@@ -98,6 +98,36 @@ class ThresholdVerdict(TypedDict):
     observed_text: str
 
 
+class ServerSeriesSummary(TypedDict):
+    """One series scraped from the target's Prometheus endpoint, in the target's unit."""
+
+    series: str
+    """Its name (``process_open_fds``), prefixed with the target when several are scraped."""
+    baseline: float | None
+    """Before the load (the lowest value seen while no user ran)."""
+    peak: float | None
+    last: float | None
+    after_drop: float | None
+    """The lowest value after the user count last dropped."""
+    samples: int
+    returned: bool | None
+    """Back within tolerance of the baseline in time; ``None`` until judged (and for counters)."""
+    verdict: str
+    """As the console prints it: ``process_open_fds 512 after ramp-down vs 12 before: did not return
+    (leak?)``."""
+
+
+class ServerHealthSummary(TypedDict):
+    """The target's health beside the load (``--ws-server-metrics``)."""
+
+    targets: list[str]
+    series: list[ServerSeriesSummary]
+    leaks: list[str]
+    """The series that did not return to their baseline."""
+    errors: list[str]
+    """The first failed scrape of each target (it is warned about once; the run goes on)."""
+
+
 class WebSocketSummary(TypedDict):
     """Everything one run measured; ``thresholds`` and ``aborted`` once it is judged
     (``reports.summary.with_thresholds``)."""
@@ -115,5 +145,7 @@ class WebSocketSummary(TypedDict):
     """The kinds that have samples."""
     timeline: TimelineSummary
     thresholds: NotRequired[list[ThresholdVerdict]]
+    server: NotRequired[ServerHealthSummary]
+    """With ``--ws-server-metrics``: the target's own series and the leak verdict."""
     aborted: NotRequired[str | None]
     """Why the run was stopped early by a failing threshold; ``None`` when it was not."""

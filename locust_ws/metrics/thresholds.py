@@ -8,7 +8,10 @@ A threshold is ``<metric>[:<statistic>] <operator> <number>[<unit>]``:
   ``ms`` by default, ``s`` or ``us``), ``count``, ``failures`` or ``failure_rate`` (``1%`` or
   ``0.01``);
 - a single number from ``SCALAR_METRICS`` (``handshake_failure_rate``, ``open_connections_peak``,
-  ``reconnects``, ...) or ``close_code_<N>``.
+  ``reconnects``, ...) or ``close_code_<N>``;
+- a series of the target's Prometheus endpoint (``--ws-server-metrics``): ``server:process_open_fds``
+  (its peak), ``server:process_open_fds:leak`` (1 when it did not return to its baseline after the
+  load), ``server_leaks`` (how many series did not).
 
 Parsing is pure and strict, so bad syntax is rejected at start-up with a message that says what
 is wrong, before any load is sent. Evaluation reads a ``MetricSource`` (the cluster-wide
@@ -26,6 +29,7 @@ from typing import Protocol
 
 from .collector import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
 from .histograms import LatencyHistogram, format_ms
+from .server_health import SERVER_PREFIX
 
 DEFAULT_EXIT_CODE = 3
 """Process exit code when a threshold fails (Locust itself exits 1 on failures, 2 on crashes)."""
@@ -150,6 +154,8 @@ def parse_threshold(text: str) -> Threshold:
     unit = match["unit"]
     if lhs[-1] in "<>=!":
         raise ThresholdError(f"invalid threshold {text!r}: unknown operator (use < <= > >= == !=)")
+    if lhs.startswith(SERVER_PREFIX) or lhs == "server_leaks":
+        return _server_threshold(text, lhs, match["operator"], number, unit)
     if ":" not in lhs:
         return _scalar_threshold(text, lhs, match["operator"], number, unit)
     metric, _, statistic = lhs.rpartition(":")
@@ -204,6 +210,19 @@ def _scalar_threshold(text: str, metric: str, operator_text: str, number: float,
         unit = ""
     _no_unit(text, unit, metric)
     return Threshold(text, metric, None, operator_text, number, scalar.unit)
+
+
+def _server_threshold(text: str, metric: str, operator_text: str, number: float, unit: str) -> Threshold:
+    """``server:NAME`` (its peak, in the target's unit), ``server:NAME:leak`` (1 when it did not
+    return to its baseline) or ``server_leaks`` (how many did not): plain numbers."""
+    name, _, statistic = metric.removeprefix(SERVER_PREFIX).partition(":")
+    if metric != "server_leaks" and (not name or statistic not in ("", "leak")):
+        raise ThresholdError(
+            f"invalid threshold {text!r}: use 'server:<series><10000' (its peak) or "
+            "'server:<series>:leak<1', e.g. 'server:process_open_fds:leak<1'"
+        )
+    _no_unit(text, unit, metric)
+    return Threshold(text, metric, None, operator_text, number, "count")
 
 
 def _rate_bound(text: str, number: float, unit: str) -> float:

@@ -18,6 +18,7 @@ from ..metrics.summary_types import (
     PERCENTILE_KEYS,
     TIME_KEYS,
     LatencyStats,
+    ServerHealthSummary,
     TimeKey,
     WebSocketSummary,
     WorkerSummary,
@@ -48,6 +49,26 @@ def with_thresholds(
     return judged
 
 
+def with_server(summary: WebSocketSummary, server: ServerHealthSummary) -> WebSocketSummary:
+    """The summary plus the target's own series (``--ws-server-metrics``)."""
+    health = summary.copy()
+    health["server"] = server
+    return health
+
+
+def server_lines(summary: WebSocketSummary) -> list[str]:
+    """The target's series, one verdict a line, then the failed scrapes: what the console, the web
+    UI tab and the HTML report list under our own numbers."""
+    server = summary.get("server")
+    if server is None:
+        return []
+    lines = [row["verdict"] for row in server["series"]]
+    if not server["series"]:
+        lines.append("no series scraped from " + ", ".join(server["targets"]))
+    lines += [f"scrape failed: {error}" for error in server["errors"]]
+    return lines
+
+
 def scalar_cells(summary: WebSocketSummary) -> list[tuple[str, str]]:
     """``(label, value as shown)`` of every ``SCALAR_METRICS`` entry, in the table's order: what
     the console and the web UI tab list."""
@@ -76,6 +97,9 @@ def format_console(summary: WebSocketSummary) -> str:
         lines.append(line)
     lines.append("-" * len(head))
     lines += _connection_lines(summary)
+    if server := server_lines(summary):
+        lines.append("Server (" + ", ".join(summary["server"]["targets"]) + "):")
+        lines += [f"  {line}" for line in server]
     return "\n".join(lines)
 
 
@@ -139,6 +163,19 @@ def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
         )
     for code, count in summary["close_codes"].items():
         rows.append([f"close_code_{code}", "", "", "", "", "", "", *blank_latency, count, "count"])
+    server = summary.get("server")
+    for series in server["series"] if server else []:
+        values = {
+            "baseline": series["baseline"],
+            "peak": series["peak"],
+            "last": series["last"],
+            "after_drop": series["after_drop"],
+        }
+        if series["returned"] is not None:
+            values["returned"] = float(series["returned"])
+        for statistic, value in values.items():
+            name = series["series"]
+            rows.append([f"server_{statistic}", "", "", name, "", "", "", *blank_latency, _cell(value), ""])
     for worker in summary["workers"]:
         for gauge in ("open_connections", "open_connections_peak"):
             rows.append(
