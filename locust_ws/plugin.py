@@ -238,7 +238,7 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         default=DEFAULT_TOLERANCE,
         metavar="FRACTION",
         help="After the user count drops, a series has returned once within this fraction of its "
-        f"rise above the baseline ('10%%' or 0.1; default {DEFAULT_TOLERANCE:g}).",
+        f"rise (or of the baseline, if larger) of the baseline (10%% or 0.1; default {DEFAULT_TOLERANCE:g}).",
     )
     group.add_argument(
         "--ws-server-leak-settle",
@@ -395,7 +395,6 @@ class RunJudge:
             hooks.test_start.add_listener(self._start_watching)
             hooks.test_stop.add_listener(self._stop_watching)
         if scraper is not None:
-            scraper.start()  # the baseline, before any user
             hooks.test_start.add_listener(lambda **_kwargs: scraper.start())
             hooks.test_stop.add_listener(lambda **_kwargs: scraper.settle())
         hooks.quitting.add_listener(self._judge)

@@ -48,9 +48,11 @@ class ServerScraper:
         self._loop: gevent.Greenlet | None = None
 
     def start(self) -> None:
-        """Scrape now (the baseline, before any user) and then every ``interval_s``."""
+        """Scrape the baseline now, before any user (so the caller blocks for it: a scrape in a
+        greenlet would race the first connections), then every ``interval_s``."""
         if self._loop is None:
-            self._loop = gevent.spawn(self._run)
+            self.scrape(users=0)
+            self._loop = gevent.spawn_later(self.interval_s, self._run)
 
     def stop(self) -> None:
         loop, self._loop = self._loop, None

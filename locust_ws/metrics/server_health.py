@@ -36,8 +36,9 @@ descriptors, resident memory, CPU time, and the thread/goroutine/handle count of
 Node.js exporters (plus the demo server's open connections)."""
 
 DEFAULT_TOLERANCE = 0.1
-"""A series has returned once it is within this fraction of its rise (peak minus baseline) of the
-baseline: an allocator keeps some memory, a pool some descriptors; a leak keeps nearly all."""
+"""A series has returned once it is within this fraction of its rise (peak minus baseline), or of
+the baseline when that is larger, of the baseline: an allocator keeps some memory, a pool some
+descriptors; a leak keeps nearly all."""
 DEFAULT_SETTLE_S = 10.0
 """Seconds after the user count drops that a series has to come back."""
 SERVER_PREFIX = "server:"
@@ -103,11 +104,13 @@ class SeriesTrack:
                 self.returned_at = now
 
     def within(self, value: float, tolerance: float) -> bool:
-        """Is ``value`` back within ``tolerance`` (a fraction of the rise) of the baseline?"""
+        """Is ``value`` back within ``tolerance`` of the baseline? The tolerance is a fraction of the
+        rise or of the baseline, whichever is larger: memory that grew by a few pages over 40 MB has
+        returned, 30 descriptors more than 8 have not."""
         if self.baseline is None or self.peak is None:
             return True
         rise = self.peak - self.baseline
-        return value - self.baseline <= max(rise * tolerance, 0.0)
+        return value - self.baseline <= max(rise, abs(self.baseline)) * tolerance
 
     def leaked(self, now: float, tolerance: float, settle_s: float) -> bool | None:
         """``True`` when the series did not return within ``settle_s`` of the last drop; ``None``
