@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .metrics.histograms import LatencyHistogram
     from .metrics.thresholds import ThresholdError
     from .patterns.backoff import Backoff
+    from .patterns.breakpoint import Breakpoint
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
     from .patterns.storm import peak_rate, recovery_time
@@ -80,6 +81,7 @@ _EXPORTS = {
     "SocketIOSession": ".sessions.socketio",
     "SocketIOUser": ".users.socketio",
     "Stages": ".patterns.stages",
+    "Breakpoint": ".patterns.breakpoint",
     "ThresholdError": ".metrics.thresholds",
     "UserClassError": ".errors",
     "WaitTimeout": ".errors",
@@ -101,6 +103,7 @@ __all__ = [
     "AckTimeout",
     "ActionRefused",
     "Backoff",
+    "Breakpoint",
     "CaughtReply",
     "CloseTimeout",
     "ConnectError",

@@ -37,7 +37,7 @@ from .cluster import open_files
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
 from .metrics.server_health import DEFAULT_SERIES, DEFAULT_SETTLE_S, DEFAULT_TOLERANCE, ServerHealth
-from .metrics.summary_types import WebSocketSummary
+from .metrics.summary_types import BreakpointSummary, WebSocketSummary
 from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
     Threshold,
@@ -49,9 +49,17 @@ from .metrics.thresholds import (
     parse_thresholds,
 )
 from .options import exit_code, non_negative_number, writable_file, writable_prefix
+from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
-from .reports.summary import format_console, format_csv, format_json, with_server, with_thresholds
+from .reports.summary import (
+    format_console,
+    format_csv,
+    format_json,
+    with_breakpoint,
+    with_server,
+    with_thresholds,
+)
 from .reports.webui import install_tab
 from .server_scrape import DEFAULT_INTERVAL_S, ServerScraper
 
@@ -309,6 +317,8 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
     run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
+    if isinstance(environment.shape_class, Breakpoint):
+        run.search_breakpoint(environment.shape_class)
     if web_ui is not None:
         install_tab(web_ui, run.summary)
         install_host_scrubbing(web_ui, environment)
@@ -362,9 +372,30 @@ def _refuse_bad_input(environment: Environment) -> None:
     if not isinstance(environment.runner, WorkerRunner):
         preflight.warn_misspellings(classes)
         problems += _locustfile_threshold_errors
+        problems += _breakpoint_problems(environment)
         problems += preflight.host_problems(environment, classes)
     if problems:
         preflight.refuse(problems)
+
+
+def _breakpoint_problems(environment: Environment) -> list[str]:
+    """A ``Breakpoint`` shape whose ``stop_when`` is no valid threshold expression."""
+    shape = environment.shape_class
+    if not isinstance(shape, Breakpoint):
+        return []
+    try:
+        parse_thresholds(shape._conditions)
+    except ThresholdError as error:
+        return [f"{type(shape).__name__}.stop_when: {error}"]
+    return []
+
+
+_SNAPSHOT = {
+    "connect_p95_ms": parse_threshold("connect:p95<0"),
+    "handshake_failure_rate": parse_threshold("handshake_failure_rate<0"),
+    "open_connections": parse_threshold("open_connections<0"),
+}
+"""What a breakpoint keeps of each sustained step besides its conditions and the server series."""
 
 
 class RunJudge:
@@ -382,6 +413,7 @@ class RunJudge:
         self.thresholds = thresholds
         self.scraper = scraper
         self.source = _JudgedSource(metrics, scraper)
+        self.breakpoint: Breakpoint | None = None
         options = environment.parsed_options
         self.exit_code: int = getattr(options, "ws_threshold_exit_code", DEFAULT_EXIT_CODE)
         self.abort_grace: float = getattr(options, "ws_threshold_abort_grace", 10.0)
@@ -400,6 +432,45 @@ class RunJudge:
         hooks.quitting.add_listener(self._judge)
         hooks.quit.add_listener(self._report)
 
+    def search_breakpoint(self, shape: Breakpoint) -> None:
+        """Give ``shape`` its judge: its stop conditions read the cluster-wide numbers here, as
+        thresholds do."""
+        self.breakpoint = shape
+        conditions = parse_thresholds(shape._conditions)
+
+        def judge() -> list[str]:
+            note_missing_workers(self.environment.runner, self.metrics)
+            crossed = [result for result in evaluate(conditions, self.source) if result.passed]
+            for result in crossed:
+                logger.warning(
+                    "locust-ws: breakpoint: %s (observed %s)", result.threshold.text, result.observed_text()
+                )
+            return [result.threshold.text for result in crossed]
+
+        def snapshot() -> dict[str, float | None]:
+            values = {key: threshold.observe(self.source) for key, threshold in _SNAPSHOT.items()}
+            values |= {condition.text: condition.observe(self.source) for condition in conditions}
+            if self.scraper is not None:
+                values |= {f"server:{row['series']}": row["last"] for row in self.scraper.summary()["series"]}
+            logger.info("locust-ws: breakpoint search: sustained %s", values)
+            return values
+
+        shape.judge_with(judge, snapshot)
+
+    def breakpoint_summary(self) -> BreakpointSummary | None:
+        if self.breakpoint is None:
+            return None
+        search = self.breakpoint.search
+        return {
+            "found": bool(search.broken_by),
+            "sustained_users": search.sustained,
+            "step": search.step,
+            "broken_at_s": search.broken_at,
+            "broken_by": search.broken_by,
+            "at_sustained": search.sustained_at,
+            "max_users_reached": search.exhausted,
+        }
+
     def summary(self) -> WebSocketSummary:
         """The summary with threshold verdicts (live ones until the run is judged)."""
         note_missing_workers(self.environment.runner, self.metrics)
@@ -407,6 +478,8 @@ class RunJudge:
         summary = self.metrics.summary()
         if self.scraper is not None:
             summary = with_server(summary, self.scraper.summary())
+        if (found := self.breakpoint_summary()) is not None:
+            summary = with_breakpoint(summary, found)
         return with_thresholds(summary, results, self.aborted)
 
     def _start_watching(self, **_kwargs: Any) -> None:
@@ -450,7 +523,7 @@ class RunJudge:
 
     def _report(self, **_kwargs: Any) -> None:
         options = self.environment.parsed_options
-        measured = bool(self.metrics.events or self.thresholds or self.scraper)
+        measured = bool(self.metrics.events or self.thresholds or self.scraper or self.breakpoint)
         summary = self.summary() if measured else None
         html_file = getattr(options, "html_file", None)
         if html_file and os.path.exists(html_file):  # Locust wrote its report before quitting

@@ -128,6 +128,25 @@ class ServerHealthSummary(TypedDict):
     """The first failed scrape of each target (it is warned about once; the run goes on)."""
 
 
+class BreakpointSummary(TypedDict):
+    """What a ``Breakpoint`` shape found (``patterns.breakpoint``)."""
+
+    found: bool
+    """A stop condition held at the end of a step; ``False`` while searching or when ``max_users``
+    was reached with the target coping."""
+    sustained_users: int
+    """The users of the last step that ended with no stop condition true."""
+    step: int
+    broken_at_s: float | None
+    broken_by: list[str]
+    """The stop conditions that held at the breakpoint."""
+    at_sustained: dict[str, float | None]
+    """At the end of the last sustained step: ``open_connections`` (the highest connection count
+    sustained), ``connect_p95_ms``, ``handshake_failure_rate``, each condition's value and the
+    server series (``server:NAME``, their last value)."""
+    max_users_reached: bool
+
+
 class WebSocketSummary(TypedDict):
     """Everything one run measured; ``thresholds`` and ``aborted`` once it is judged
     (``reports.summary.with_thresholds``)."""
@@ -147,5 +166,7 @@ class WebSocketSummary(TypedDict):
     thresholds: NotRequired[list[ThresholdVerdict]]
     server: NotRequired[ServerHealthSummary]
     """With ``--ws-server-metrics``: the target's own series and the leak verdict."""
+    breakpoint: NotRequired[BreakpointSummary]
+    """With a ``Breakpoint`` shape: the highest load the target sustained."""
     aborted: NotRequired[str | None]
     """Why the run was stopped early by a failing threshold; ``None`` when it was not."""

@@ -17,6 +17,7 @@ from ..metrics.histograms import format_ms
 from ..metrics.summary_types import (
     PERCENTILE_KEYS,
     TIME_KEYS,
+    BreakpointSummary,
     LatencyStats,
     ServerHealthSummary,
     TimeKey,
@@ -54,6 +55,40 @@ def with_server(summary: WebSocketSummary, server: ServerHealthSummary) -> WebSo
     health = summary.copy()
     health["server"] = server
     return health
+
+
+def with_breakpoint(summary: WebSocketSummary, found: BreakpointSummary) -> WebSocketSummary:
+    """The summary plus what a ``Breakpoint`` shape found."""
+    judged = summary.copy()
+    judged["breakpoint"] = found
+    return judged
+
+
+def breakpoint_lines(summary: WebSocketSummary) -> list[str]:
+    """``Breakpoint: sustained 500 users (open connections 500, ...); broke at 550 on ...``."""
+    found = summary.get("breakpoint")
+    if found is None:
+        return []
+    at = ", ".join(f"{key} {_shown(key, value)}" for key, value in found["at_sustained"].items())
+    head = f"Breakpoint: sustained {found['sustained_users']:,} users" + (f" ({at})" if at else "")
+    if found["found"]:
+        broken = found["sustained_users"] + found["step"]
+        return [
+            head,
+            f"  broke at {broken:,} users after {found['broken_at_s']:.0f} s: "
+            + "; ".join(found["broken_by"]),
+        ]
+    if found["max_users_reached"]:
+        return [head, "  max_users reached with no stop condition true: the limit is higher"]
+    return [head, "  no breakpoint found yet"]
+
+
+def _shown(key: str, value: float | None) -> str:
+    if key.endswith("_ms"):
+        return format_value(value, "ms")
+    if key.endswith("_rate"):
+        return format_value(value, "rate")
+    return format_value(value, "count")
 
 
 def server_lines(summary: WebSocketSummary) -> list[str]:
@@ -97,6 +132,7 @@ def format_console(summary: WebSocketSummary) -> str:
         lines.append(line)
     lines.append("-" * len(head))
     lines += _connection_lines(summary)
+    lines += breakpoint_lines(summary)
     if server := server_lines(summary):
         lines.append("Server (" + ", ".join(summary["server"]["targets"]) + "):")
         lines += [f"  {line}" for line in server]
@@ -163,6 +199,26 @@ def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
         )
     for code, count in summary["close_codes"].items():
         rows.append([f"close_code_{code}", "", "", "", "", "", "", *blank_latency, count, "count"])
+    found = summary.get("breakpoint")
+    if found is not None:
+        rows.append(
+            [
+                "breakpoint_sustained_users",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                *blank_latency,
+                found["sustained_users"],
+                "users",
+            ]
+        )
+        for key, value in found["at_sustained"].items():
+            rows.append(
+                ["breakpoint_at_sustained", "", "", key, "", "", "", *blank_latency, _cell(value), ""]
+            )
     server = summary.get("server")
     for series in server["series"] if server else []:
         values = {
@@ -182,6 +238,28 @@ def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
                 [gauge, "", "", worker["worker"], "", "", "", *blank_latency, worker[gauge], "connections"]
             )
     return rows
+
+
+def _named_value_rows(summary: WebSocketSummary) -> list[list[Any]]:
+    """The breakpoint's and the server's numbers: one row per (metric, name), the value alone."""
+    named: list[tuple[str, str, Any, str]] = []
+    found = summary.get("breakpoint")
+    if found is not None:
+        named.append(("breakpoint_sustained_users", "", found["sustained_users"], "users"))
+        named += [("breakpoint_at_sustained", key, value, "") for key, value in found["at_sustained"].items()]
+    server = summary.get("server")
+    for series in server["series"] if server else []:
+        values = {
+            "baseline": series["baseline"],
+            "peak": series["peak"],
+            "last": series["last"],
+            "after_drop": series["after_drop"],
+        }
+        if series["returned"] is not None:
+            values["returned"] = float(series["returned"])
+        named += [(f"server_{statistic}", series["series"], value, "") for statistic, value in values.items()]
+    blank = [""] * (len(CSV_HEADER) - 6)  # Count to the last latency column
+    return [[metric, "", "", name, *blank, _cell(value), unit] for metric, name, value, unit in named]
 
 
 def _latency_cells(row: LatencyStats) -> list[Any]:
