@@ -398,6 +398,13 @@ _SNAPSHOT = {
 """What a breakpoint keeps of each sustained step besides its conditions and the server series."""
 
 
+def _snapshot_key(condition: Threshold) -> str:
+    """A condition's value in a breakpoint snapshot, named so reports show it in its unit:
+    ``connect:p95_ms``, ``handshake_failure_rate``, ``close_code_1006``."""
+    key = f"{condition.metric}:{condition.statistic}" if condition.statistic else condition.metric
+    return key + "_ms" if condition.unit == "ms" else key
+
+
 class RunJudge:
     """The leading process's end of a run: thresholds (with the early abort) and the reports."""
 
@@ -449,7 +456,7 @@ class RunJudge:
 
         def snapshot() -> dict[str, float | None]:
             values = {key: threshold.observe(self.source) for key, threshold in _SNAPSHOT.items()}
-            values |= {condition.text: condition.observe(self.source) for condition in conditions}
+            values |= {_snapshot_key(condition): condition.observe(self.source) for condition in conditions}
             if self.scraper is not None:
                 values |= {f"server:{row['series']}": row["last"] for row in self.scraper.summary()["series"]}
             logger.info("locust-ws: breakpoint search: sustained %s", values)

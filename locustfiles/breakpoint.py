@@ -22,18 +22,16 @@ With ``--ws-server-metrics`` a server series can be a stop condition too
 (``server:process_open_fds>10000``), and the snapshot at the last sustained step has its values.
 """
 
-from locust import constant_pacing, task
+import echo
+from locust import constant_pacing
 
-from locust_ws import Breakpoint, WebSocketUser
+from locust_ws import Breakpoint
 
 
-class EchoUser(WebSocketUser):
-    path = "/echo"
+class SteadyEchoUser(echo.EchoUser):
+    """``echo.py``'s round trips, one a second: the load grows with the users, not their pace."""
+
     wait_time = constant_pacing(1.0)
-
-    @task
-    def echo(self) -> None:
-        self.client.request({"op": "echo", "text": "hello"}, name="echo")
 
 
 class FindTheLimit(Breakpoint):

@@ -199,39 +199,7 @@ def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
         )
     for code, count in summary["close_codes"].items():
         rows.append([f"close_code_{code}", "", "", "", "", "", "", *blank_latency, count, "count"])
-    found = summary.get("breakpoint")
-    if found is not None:
-        rows.append(
-            [
-                "breakpoint_sustained_users",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                *blank_latency,
-                found["sustained_users"],
-                "users",
-            ]
-        )
-        for key, value in found["at_sustained"].items():
-            rows.append(
-                ["breakpoint_at_sustained", "", "", key, "", "", "", *blank_latency, _cell(value), ""]
-            )
-    server = summary.get("server")
-    for series in server["series"] if server else []:
-        values = {
-            "baseline": series["baseline"],
-            "peak": series["peak"],
-            "last": series["last"],
-            "after_drop": series["after_drop"],
-        }
-        if series["returned"] is not None:
-            values["returned"] = float(series["returned"])
-        for statistic, value in values.items():
-            name = series["series"]
-            rows.append([f"server_{statistic}", "", "", name, "", "", "", *blank_latency, _cell(value), ""])
+    rows += _named_value_rows(summary)
     for worker in summary["workers"]:
         for gauge in ("open_connections", "open_connections_peak"):
             rows.append(
