@@ -34,10 +34,11 @@ from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 from . import preflight
 from .autostart import start_demo_if_needed
 from .cluster import open_files
+from .cluster.host_info import HOST_KEY, MalformedHost, check_host, describe_host
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
 from .metrics.server_health import DEFAULT_SERIES, DEFAULT_SETTLE_S, DEFAULT_TOLERANCE, ServerHealth
-from .metrics.summary_types import BreakpointSummary, WebSocketSummary
+from .metrics.summary_types import BreakpointSummary, HostSummary, WebSocketSummary
 from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
     Threshold,
@@ -57,6 +58,7 @@ from .reports.summary import (
     format_csv,
     format_json,
     with_breakpoint,
+    with_hosts,
     with_server,
     with_thresholds,
 )
@@ -121,8 +123,14 @@ def attach_metrics(environment: Environment) -> WebSocketMetrics:
         if environment.reset_stats:  # --reset-stats: Locust resets its stats at this moment too
             metrics.reset()
 
+    planned = [0]
+
     def on_report_to_master(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
         data[REPORT_KEY] = metrics.take_report()
+        runner = environment.runner
+        if runner is not None:
+            planned[0] = max(planned[0], runner.target_user_count or 0, runner.user_count)
+        data[HOST_KEY] = describe_host(planned[0], _connections_peak(metrics))
 
     def on_worker_report(client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
         report = data.get(REPORT_KEY)
@@ -136,6 +144,10 @@ def attach_metrics(environment: Environment) -> WebSocketMetrics:
     hooks.report_to_master.add_listener(on_report_to_master)
     hooks.worker_report.add_listener(on_worker_report)
     return metrics
+
+
+def _connections_peak(metrics: WebSocketMetrics) -> int:
+    return int(metrics.value("open_connections_peak") or 0)
 
 
 def note_missing_workers(runner: Any, metrics: WebSocketMetrics) -> None:
@@ -421,6 +433,11 @@ class RunJudge:
         self.scraper = scraper
         self.source = _JudgedSource(metrics, scraper)
         self.breakpoint: Breakpoint | None = None
+        self.hosts: dict[str, HostSummary] = {}
+        """By worker id: each worker's last self-description (master only)."""
+        self._host_warnings: set[str] = set()
+        self._malformed_hosts: set[str] = set()
+        self.users_peak = 0
         options = environment.parsed_options
         self.exit_code: int = getattr(options, "ws_threshold_exit_code", DEFAULT_EXIT_CODE)
         self.abort_grace: float = getattr(options, "ws_threshold_abort_grace", 10.0)
@@ -430,6 +447,8 @@ class RunJudge:
         """Why the run was stopped early, if it was."""
         self._watcher: gevent.Greenlet | None = None
         hooks = environment.events
+        hooks.spawning_complete.add_listener(self._note_users)
+        hooks.worker_report.add_listener(self._note_host)
         if thresholds and getattr(options, "ws_threshold_abort", False):
             hooks.test_start.add_listener(self._start_watching)
             hooks.test_stop.add_listener(self._stop_watching)
@@ -438,6 +457,36 @@ class RunJudge:
             hooks.test_stop.add_listener(lambda **_kwargs: scraper.settle())
         hooks.quitting.add_listener(self._judge)
         hooks.quit.add_listener(self._report)
+
+    def _note_users(self, user_count: int = 0, **_kwargs: Any) -> None:
+        self.users_peak = max(self.users_peak, user_count)
+
+    def _note_host(self, client_id: str, data: dict[str, Any], **_kwargs: Any) -> None:
+        """Keep a worker's self-description; warn once per worker about each of its shortfalls."""
+        runner = self.environment.runner
+        if HOST_KEY not in data or not isinstance(runner, MasterRunner):
+            return
+        label = f"worker {runner.get_worker_index(client_id)}"
+        try:
+            host = check_host(data[HOST_KEY], label)
+        except MalformedHost as error:
+            if client_id not in self._malformed_hosts:
+                self._malformed_hosts.add(client_id)
+                logger.warning("locust-ws: %s sent a malformed host description, ignored: %s", label, error)
+            return
+        self.hosts[client_id] = host
+        for warning in host["warnings"]:
+            if warning not in self._host_warnings:
+                self._host_warnings.add(warning)
+                logger.warning("locust-ws: %s", warning)
+
+    def host_summaries(self) -> list[HostSummary]:
+        """Every load generator: the workers as they last described themselves, or this process."""
+        if isinstance(self.environment.runner, MasterRunner):
+            return sorted(self.hosts.values(), key=lambda host: host["worker"])
+        runner = self.environment.runner
+        planned = max(self.users_peak, runner.user_count if runner is not None else 0)
+        return [describe_host(planned, _connections_peak(self.metrics))]
 
     def search_breakpoint(self, shape: Breakpoint) -> None:
         """Give ``shape`` its judge: its stop conditions read the cluster-wide numbers here, as
@@ -487,6 +536,7 @@ class RunJudge:
             summary = with_server(summary, self.scraper.summary())
         if (found := self.breakpoint_summary()) is not None:
             summary = with_breakpoint(summary, found)
+        summary = with_hosts(summary, self.host_summaries())
         return with_thresholds(summary, results, self.aborted)
 
     def _start_watching(self, **_kwargs: Any) -> None:

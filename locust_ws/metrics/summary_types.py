@@ -128,6 +128,32 @@ class ServerHealthSummary(TypedDict):
     """The first failed scrape of each target (it is warned about once; the run goes on)."""
 
 
+class HostVersions(TypedDict):
+    locust_ws: str
+    locust: str
+    python: str
+
+
+class HostSummary(TypedDict):
+    """One load generator (a worker, or the single process): what ran where."""
+
+    worker: str
+    """``worker 2``, or ``local`` for a single process."""
+    host: str
+    pid: int
+    open_files_limit: int
+    """The soft ``RLIMIT_NOFILE`` after locust-ws raised it; -1 for unlimited."""
+    open_files_hard_limit: int
+    port_range: list[int] | None
+    """``[first, last]`` of ``/proc/sys/net/ipv4/ip_local_port_range``; ``None`` where unknown."""
+    versions: HostVersions
+    planned_users: int
+    """The most users this process was asked to run."""
+    connections_peak: int
+    warnings: list[str]
+    """Where ``planned_users`` exceed the open-files limit or the port range."""
+
+
 class BreakpointSummary(TypedDict):
     """What a ``Breakpoint`` shape found (``patterns.breakpoint``)."""
 
@@ -166,6 +192,8 @@ class WebSocketSummary(TypedDict):
     thresholds: NotRequired[list[ThresholdVerdict]]
     server: NotRequired[ServerHealthSummary]
     """With ``--ws-server-metrics``: the target's own series and the leak verdict."""
+    hosts: NotRequired[list[HostSummary]]
+    """Every load generator: host, limits, versions, load (``cluster.host_info``)."""
     breakpoint: NotRequired[BreakpointSummary]
     """With a ``Breakpoint`` shape: the highest load the target sustained."""
     aborted: NotRequired[str | None]

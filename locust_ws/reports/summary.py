@@ -18,6 +18,7 @@ from ..metrics.summary_types import (
     PERCENTILE_KEYS,
     TIME_KEYS,
     BreakpointSummary,
+    HostSummary,
     LatencyStats,
     ServerHealthSummary,
     TimeKey,
@@ -62,6 +63,33 @@ def with_breakpoint(summary: WebSocketSummary, found: BreakpointSummary) -> WebS
     judged = summary.copy()
     judged["breakpoint"] = found
     return judged
+
+
+def with_hosts(summary: WebSocketSummary, hosts: list[HostSummary]) -> WebSocketSummary:
+    """The summary plus what ran where."""
+    located = summary.copy()
+    located["hosts"] = hosts
+    return located
+
+
+def host_lines(summary: WebSocketSummary) -> list[str]:
+    """``worker 1: vm pid 812, open files 20000, ports 32768-60999, locust-ws 0.9 / Locust 2.47.0 /
+    Python 3.11.7, 25 users planned, 25 connections at peak``, then every warning."""
+    hosts = summary.get("hosts") or []
+    lines = []
+    for host in hosts:
+        limit = host["open_files_limit"]
+        ports = host["port_range"]
+        versions = host["versions"]
+        lines.append(
+            f"{host['worker']}: {host['host']} pid {host['pid']}, "
+            f"open files {'unlimited' if limit < 0 else limit}, "
+            f"ports {f'{ports[0]}-{ports[1]}' if ports else 'unknown'}, "
+            f"locust-ws {versions['locust_ws']} / Locust {versions['locust']} / Python {versions['python']}, "
+            f"{host['planned_users']} users planned, {host['connections_peak']} connections at peak"
+        )
+    lines += [f"WARNING: {warning}" for host in hosts for warning in host["warnings"]]
+    return lines
 
 
 def breakpoint_lines(summary: WebSocketSummary) -> list[str]:
@@ -133,6 +161,8 @@ def format_console(summary: WebSocketSummary) -> str:
     lines.append("-" * len(head))
     lines += _connection_lines(summary)
     lines += breakpoint_lines(summary)
+    if hosts := host_lines(summary):
+        lines += ["Ran on:", *(f"  {line}" for line in hosts)]
     if server := server_lines(summary):
         lines.append("Server (" + ", ".join(summary["server"]["targets"]) + "):")
         lines += [f"  {line}" for line in server]
@@ -215,6 +245,16 @@ def _named_value_rows(summary: WebSocketSummary) -> list[list[Any]]:
     if found is not None:
         named.append(("breakpoint_sustained_users", "", found["sustained_users"], "users"))
         named += [("breakpoint_at_sustained", key, value, "") for key, value in found["at_sustained"].items()]
+    for host in summary.get("hosts") or []:
+        ports = host["port_range"]
+        named += [
+            ("host", host["worker"], host["host"], ""),
+            ("host_open_files_limit", host["worker"], host["open_files_limit"], "files"),
+            ("host_port_range", host["worker"], f"{ports[0]}-{ports[1]}" if ports else "", "ports"),
+            ("host_versions", host["worker"], " ".join(f"{k}={v}" for k, v in host["versions"].items()), ""),
+            ("host_planned_users", host["worker"], host["planned_users"], "users"),
+            ("host_connections_peak", host["worker"], host["connections_peak"], "connections"),
+        ]
     server = summary.get("server")
     for series in server["series"] if server else []:
         values = {
