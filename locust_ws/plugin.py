@@ -483,7 +483,11 @@ class RunJudge:
     def host_summaries(self) -> list[HostSummary]:
         """Every load generator: the workers as they last described themselves, or this process."""
         if isinstance(self.environment.runner, MasterRunner):
-            return sorted(self.hosts.values(), key=lambda host: host["worker"])
+            hosts: list[HostSummary] = []
+            for worker_id, host in self.hosts.items():
+                gauge = self.metrics.workers.get(worker_id)  # the master's own count of it
+                hosts.append(host | {"connections_peak": gauge.peak} if gauge else host)
+            return sorted(hosts, key=lambda host: (len(host["worker"]), host["worker"]))
         runner = self.environment.runner
         planned = max(self.users_peak, runner.user_count if runner is not None else 0)
         return [describe_host(planned, _connections_peak(self.metrics))]

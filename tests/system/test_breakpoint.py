@@ -86,3 +86,11 @@ def test_a_breakpoint_run_in_a_cluster_judges_the_whole_cluster_on_the_master(de
     found = json.loads((tmp_path / "ws.json").read_text())["breakpoint"]
     assert_found_the_limit(found)
     assert "broke at" in output
+    # What ran where: both workers, each with its limits, versions and share of the load.
+    hosts = json.loads((tmp_path / "ws.json").read_text())["hosts"]
+    assert [host["worker"] for host in hosts] == ["worker 0", "worker 1"]
+    assert sum(host["connections_peak"] for host in hosts) >= found["sustained_users"]
+    for host in hosts:
+        assert host["planned_users"] >= found["sustained_users"] // 2
+        assert host["open_files_limit"] != 0 and host["versions"]["python"]
+    assert "Ran on:" in output and "worker 1: " in output
