@@ -30,6 +30,7 @@ import gevent
 from locust import events
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+from locust.stats import StatsEntry
 
 from . import preflight
 from .autostart import start_demo_if_needed
@@ -41,6 +42,7 @@ from .metrics.server_health import DEFAULT_SERIES, DEFAULT_SETTLE_S, DEFAULT_TOL
 from .metrics.summary_types import BreakpointSummary, HostSummary, WebSocketSummary
 from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
+    LatencyRows,
     Threshold,
     ThresholdError,
     ThresholdResult,
@@ -357,15 +359,62 @@ def _server_scraper(environment: Environment) -> ServerScraper | None:
     )
 
 
+class _LocustRow:
+    """One of Locust's stats entries as a threshold reads a row: its response times are whole
+    milliseconds (Locust rounds them), its percentiles Locust's own."""
+
+    def __init__(self, entry: StatsEntry) -> None:
+        self.entry = entry
+        self.histogram = self
+
+    @property
+    def count(self) -> int:
+        return int(self.entry.num_requests)
+
+    @property
+    def failures(self) -> int:
+        return int(self.entry.num_failures)
+
+    @property
+    def min_ms(self) -> float:
+        return float(self.entry.min_response_time or 0.0)
+
+    @property
+    def max_ms(self) -> float:
+        return float(self.entry.max_response_time)
+
+    @property
+    def avg_ms(self) -> float:
+        return float(self.entry.avg_response_time)
+
+    def percentile_ms(self, percentile: float) -> float:
+        return float(self.entry.get_response_time_percentile(percentile / 100.0))
+
+
 class _JudgedSource:
     """What thresholds read: our metrics, and the target's series for ``server:...``."""
 
-    def __init__(self, metrics: WebSocketMetrics, scraper: ServerScraper | None) -> None:
+    def __init__(
+        self, environment: Environment, metrics: WebSocketMetrics, scraper: ServerScraper | None
+    ) -> None:
+        self.metrics_environment = environment
         self.metrics = metrics
         self.scraper = scraper
 
-    def select(self, selector: str) -> Any:
-        return self.metrics.select(selector)
+    def select(self, selector: str) -> LatencyRows | None:
+        """Our rows first; else one of Locust's own (``POST /login``, ``/login``), so a threshold
+        can gate the HTTP requests of a locustfile too."""
+        rows = self.metrics.select(selector)
+        if rows is not None:
+            return rows
+        stats = self.metrics_environment.stats
+        method, _, name = selector.partition(" ")
+        entries = [
+            entry
+            for (entry_name, entry_method), entry in stats.entries.items()
+            if (entry_method, entry_name) == (method, name) or (entry_name == selector and entry.num_requests)
+        ]
+        return _LocustRow(entries[0]) if len(entries) == 1 else None
 
     def value(self, metric: str) -> float | None:
         if metric.startswith("server:") or metric == "server_leaks":
@@ -431,7 +480,7 @@ class RunJudge:
         self.metrics = metrics
         self.thresholds = thresholds
         self.scraper = scraper
-        self.source = _JudgedSource(metrics, scraper)
+        self.source = _JudgedSource(environment, metrics, scraper)
         self.breakpoint: Breakpoint | None = None
         self.hosts: dict[str, HostSummary] = {}
         """By worker id: each worker's last self-description (master only)."""

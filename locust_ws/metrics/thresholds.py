@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .collector import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
-from .histograms import LatencyHistogram, format_ms
+from .histograms import format_ms
 from .server_health import SERVER_PREFIX
 
 DEFAULT_EXIT_CODE = 3
@@ -54,14 +54,57 @@ _COUNT_STATISTICS = ("count", "failures")
 _STATISTIC_HELP = "p95, p99.9, avg, med, min, max, count, failures or failure_rate"
 
 
+K6_METRICS = {
+    "ws_connecting": "connect (e.g. 'connect:p95<500ms')",
+    "ws_session_duration": "close, or a name of a wait (e.g. 'close:p95<1s')",
+    "ws_sessions": "handshakes (e.g. 'handshakes>100')",
+    "ws_msgs_received": "messages_in or messages_in_per_s",
+    "ws_msgs_sent": "messages_out or messages_out_per_s",
+    "ws_ping": "ping (e.g. 'ping:p99<100ms')",
+    "http_req_duration": "the row of Locust's stats (e.g. 'POST /login:p95<1000ms')",
+    "http_req_failed": "the row's failure_rate (e.g. 'POST /login:failure_rate<1%')",
+    "http_reqs": "the row's count (e.g. 'POST /login:count>10')",
+    "iteration_duration": "a request or wait by name (e.g. 'echo:p95<200ms')",
+    "checks": "failure_rate (every failed check is a failure entry)",
+    "data_received": "bytes_in",
+    "data_sent": "bytes_out",
+}
+"""k6's built-in metric names, refused with the locust-ws name to use: a threshold carried over from
+a k6 script would otherwise judge a row that never exists and fail with ``no samples``."""
+
+
 class ThresholdError(ValueError):
     """A threshold expression that cannot be understood; the message says why and how to fix it."""
 
 
+class Latencies(Protocol):
+    """What a latency statistic reads: a ``LatencyHistogram``, or Locust's own response times
+    for its HTTP rows (``plugin``)."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def min_ms(self) -> float: ...
+
+    @property
+    def max_ms(self) -> float: ...
+
+    @property
+    def avg_ms(self) -> float: ...
+
+    def percentile_ms(self, percentile: float) -> float: ...
+
+
 class LatencyRows(Protocol):
-    count: int
-    failures: int
-    histogram: LatencyHistogram | None
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def failures(self) -> int: ...
+
+    @property
+    def histogram(self) -> Latencies | None: ...
 
 
 class MetricSource(Protocol):
@@ -154,6 +197,11 @@ def parse_threshold(text: str) -> Threshold:
     unit = match["unit"]
     if lhs[-1] in "<>=!":
         raise ThresholdError(f"invalid threshold {text!r}: unknown operator (use < <= > >= == !=)")
+    k6_name = lhs.partition(":")[0].partition("{")[0].strip()
+    if k6_name in K6_METRICS:
+        raise ThresholdError(
+            f"invalid threshold {text!r}: {k6_name!r} is a k6 metric; in locust-ws use {K6_METRICS[k6_name]}"
+        )
     if lhs.startswith(SERVER_PREFIX) or lhs == "server_leaks":
         return _server_threshold(text, lhs, match["operator"], number, unit)
     if ":" not in lhs:
