@@ -7,11 +7,14 @@ locust_ws import ...``) registers two listeners on Locust's global events: one a
 host, the open-files limit, the master's user-index service, and
 
 - a ``WebSocketMetrics`` fed by ``request`` events; a worker ships it with every report
-  (``report_to_master``) and the master merges the reports (``worker_report``);
+  (``report_to_master``), with a description of its host (``cluster.host_info``), and the master
+  merges the reports (``worker_report``);
 - on the master or single process: the web UI tab, the thresholds (evaluated over the whole cluster
   when Locust quits, turned into ``environment.process_exit_code``, optionally aborting the run
-  early) and the end-of-run reports: the console table under Locust's own, ``PREFIX_ws.csv`` with
-  ``--csv``, the WebSocket section of ``--html`` and ``--ws-json FILE``.
+  early), the scrape of the target's Prometheus endpoint (``--ws-server-metrics``), the judge of a
+  ``Breakpoint`` shape's stop conditions, and the end-of-run reports: the console table under
+  Locust's own, ``PREFIX_ws.csv`` with ``--csv``, the WebSocket section of ``--html`` and
+  ``--ws-json FILE``.
 
 Events without ``ws_kind`` cost the request listener one dictionary lookup, so a run without
 WebSocket users pays nothing noticeable.
@@ -38,7 +41,13 @@ from .cluster import open_files
 from .cluster.host_info import HOST_KEY, MalformedHost, check_host, describe_host
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
-from .metrics.server_health import DEFAULT_SERIES, DEFAULT_SETTLE_S, DEFAULT_TOLERANCE, ServerHealth
+from .metrics.server_health import (
+    DEFAULT_SERIES,
+    DEFAULT_SETTLE_S,
+    DEFAULT_TOLERANCE,
+    SERVER_PREFIX,
+    ServerHealth,
+)
 from .metrics.summary_types import BreakpointSummary, HostSummary, WebSocketSummary
 from .metrics.thresholds import (
     DEFAULT_EXIT_CODE,
@@ -417,7 +426,7 @@ class _JudgedSource:
         return _LocustRow(entries[0]) if len(entries) == 1 else None
 
     def value(self, metric: str) -> float | None:
-        if metric.startswith("server:") or metric == "server_leaks":
+        if metric.startswith(SERVER_PREFIX) or metric == "server_leaks":
             if self.scraper is None:
                 return None
             return self.scraper.health.value(metric, time.monotonic())
