@@ -60,7 +60,16 @@ from .metrics.thresholds import (
     parse_threshold,
     parse_thresholds,
 )
-from .options import exit_code, non_negative_number, writable_file, writable_prefix
+from .options import (
+    exit_code,
+    fraction,
+    http_url,
+    metric_name,
+    non_negative_number,
+    positive_number,
+    writable_file,
+    writable_prefix,
+)
 from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
@@ -243,6 +252,7 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         "--ws-server-metrics",
         action="append",
         default=[],
+        type=http_url,
         metavar="URL",
         help="The target's Prometheus endpoint, scraped by the master every few seconds; its series "
         "appear in every report and in thresholds ('server:process_open_fds<10000'). Repeatable.",
@@ -251,6 +261,7 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         "--ws-server-metric",
         action="append",
         default=[],
+        type=metric_name,
         metavar="NAME",
         help="A series to watch on --ws-server-metrics (repeatable; default: "
         + ", ".join(DEFAULT_SERIES).replace("%", "%%")
@@ -258,14 +269,14 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
     )
     group.add_argument(
         "--ws-server-scrape-interval",
-        type=_positive_number,
+        type=positive_number,
         default=DEFAULT_INTERVAL_S,
         metavar="SECONDS",
         help=f"Seconds between scrapes of --ws-server-metrics (default {DEFAULT_INTERVAL_S:g}).",
     )
     group.add_argument(
         "--ws-server-leak-tolerance",
-        type=_fraction,
+        type=fraction,
         default=DEFAULT_TOLERANCE,
         metavar="FRACTION",
         help="After the user count drops, a series has returned once within this fraction of its "
@@ -294,24 +305,6 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         include_in_web_ui=True,
         help="Each user waits a random 0..N seconds before its first connect (0 = off).",
     )
-
-
-def _positive_number(text: str) -> float:
-    value = non_negative_number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text!r}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    """``10%`` or ``0.1``: a fraction from 0 to 1."""
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.1 or 10%, not {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1 (0%% to 100%%), not {text!r}")
-    return value
 
 
 _OUTPUT_TYPES = {"csv_prefix": writable_prefix, "html_file": writable_file, "json_file": writable_file}
