@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import pkgutil
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import locust_ws.protocol
 from locust_ws.protocol.codes import CloseCode, Opcode
 from locust_ws.protocol.connection import (
     ClientProtocol,
@@ -189,14 +193,47 @@ def test_many_empty_fragments_cost_no_memory_per_fragment():
     assert parser.feed(frame(CONTINUATION, b"y")) == [(BINARY, b"xy")]
 
 
-def test_the_protocol_layer_imports_no_io_and_no_locust():
+IO_MODULES = ("gevent", "locust", "locust_ws.demo", "socket", "websocket")
+THIRD_PARTY_PACKETS = {"socketio_packets"}
+"""Uses python-socketio's own packet classes, and ``import socketio.packet`` runs the package's
+``__init__``, which imports its clients (and websocket-client with them): the one import of
+protocol/ that brings I/O modules along, none of ours."""
+
+
+def protocol_modules() -> list[str]:
+    import locust_ws.protocol as protocol
+
+    return [module.name for module in pkgutil.iter_modules(protocol.__path__)]
+
+
+def test_no_module_of_the_protocol_layer_imports_io_or_locust():
+    for name in protocol_modules():
+        tree = ast.parse((Path(locust_ws.protocol.__file__).parent / f"{name}.py").read_text())
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                imported.add(node.module or "")
+        io = {
+            module
+            for module in imported
+            if module.split(".")[0] in ("gevent", "locust", "socket", "websocket")
+        }
+        assert not io, name
+        assert not any(module.startswith("locust_ws") for module in imported), name  # relative only
+
+
+def test_importing_the_protocol_layer_loads_no_io_and_no_locust():
+    """In a fresh interpreter: ``import locust_ws.protocol.frames`` (and every other pure module)
+    brings in no gevent, socket, websocket-client, Locust or demo server."""
+    names = [name for name in protocol_modules() if name not in THIRD_PARTY_PACKETS]
+    assert len(names) >= 7
     code = (
-        "import sys\n"
-        "import locust_ws.protocol.connection, locust_ws.protocol.frames, locust_ws.protocol.handshake\n"
-        "import locust_ws.protocol.codes, locust_ws.protocol.urls, locust_ws.protocol.engineio\n"
-        "io = ('gevent', 'locust', 'locust_ws.demo', 'socket', 'websocket')\n"
-        "bad = [m for m in io if m in sys.modules]\n"
-        "print(bad)\n"
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module('locust_ws.protocol.' + name)\n"
+        f"print([m for m in {IO_MODULES!r} if m in sys.modules])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
