@@ -362,32 +362,17 @@ def _server_scraper(environment: Environment) -> ServerScraper | None:
 
 
 class _LocustRow:
-    """One of Locust's stats entries as a threshold reads a row: its response times are whole
-    milliseconds (Locust rounds them), its percentiles Locust's own."""
+    """One of Locust's stats entries as a threshold reads a row, taken when it is judged: its
+    response times are whole milliseconds (Locust rounds them), its percentiles Locust's own."""
 
     def __init__(self, entry: StatsEntry) -> None:
         self.entry = entry
         self.histogram = self
-
-    @property
-    def count(self) -> int:
-        return int(self.entry.num_requests)
-
-    @property
-    def failures(self) -> int:
-        return int(self.entry.num_failures)
-
-    @property
-    def min_ms(self) -> float:
-        return float(self.entry.min_response_time or 0.0)
-
-    @property
-    def max_ms(self) -> float:
-        return float(self.entry.max_response_time)
-
-    @property
-    def avg_ms(self) -> float:
-        return float(self.entry.avg_response_time)
+        self.count = int(entry.num_requests)
+        self.failures = int(entry.num_failures)
+        self.min_ms = float(entry.min_response_time or 0.0)
+        self.max_ms = float(entry.max_response_time)
+        self.avg_ms = float(entry.avg_response_time)
 
     def percentile_ms(self, percentile: float) -> float:
         return float(self.entry.get_response_time_percentile(percentile / 100.0))

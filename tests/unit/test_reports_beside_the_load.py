@@ -9,15 +9,8 @@ import json
 
 from locust_ws.cluster.host_info import describe_host
 from locust_ws.metrics.server_health import ServerHealth
+from locust_ws.reports import summary as reports
 from locust_ws.reports.html import render_section
-from locust_ws.reports.summary import (
-    format_console,
-    format_csv,
-    format_json,
-    with_breakpoint,
-    with_hosts,
-    with_server,
-)
 from locust_ws.reports.webui import tab_rows
 
 from .test_reports import run_summary
@@ -35,7 +28,9 @@ def summary_beside_the_load() -> dict:
         "series": health.summary(4),
         "leaks": health.leaks(4),
     }
-    summary = with_server(run_summary(), {**server, "errors": ["http://127.0.0.1:9/metrics: refused"]})
+    summary = reports.with_server(
+        run_summary(), {**server, "errors": ["http://127.0.0.1:9/metrics: refused"]}
+    )
     found = {
         "found": True,
         "sustained_users": 500,
@@ -47,12 +42,12 @@ def summary_beside_the_load() -> dict:
     }
     host = describe_host(planned_users=600) | {"worker": "worker 1", "host": "gen-3", "open_files_limit": 512}
     host["warnings"] = ["worker 1 (gen-3) planned 600 users but may open 512 files"]
-    return with_hosts(with_breakpoint(summary, found), [host])
+    return reports.with_hosts(reports.with_breakpoint(summary, found), [host])
 
 
 def test_every_report_shows_the_leak_verdict_the_breakpoint_and_the_hosts():
     summary = summary_beside_the_load()
-    console = format_console(summary)
+    console = reports.format_console(summary)
     assert f"  {LEAK}" in console
     assert "  scrape failed: http://127.0.0.1:9/metrics: refused" in console
     assert "Breakpoint: sustained 500 users (open_connections 500, connect_p95_ms 4.250 ms," in console
@@ -64,13 +59,13 @@ def test_every_report_shows_the_leak_verdict_the_breakpoint_and_the_hosts():
     assert "worker 1: gen-3" in html
     tab = [row["metric"] for row in tab_rows(summary)]
     assert f"server: {LEAK}" in tab and any(row.startswith("ran on worker 1: gen-3") for row in tab)
-    assert json.loads(format_json(summary))["server"]["leaks"] == ["process_open_fds"]
+    assert json.loads(reports.format_json(summary))["server"]["leaks"] == ["process_open_fds"]
 
 
 def test_the_csv_has_a_row_per_server_statistic_breakpoint_number_and_host_field():
     rows = {
         (row["Metric"], row["Name"]): row["Value"]
-        for row in csv.DictReader(io.StringIO(format_csv(summary_beside_the_load())))
+        for row in csv.DictReader(io.StringIO(reports.format_csv(summary_beside_the_load())))
     }
     assert rows[("server_baseline", "process_open_fds")] == "12"
     assert rows[("server_after_drop", "process_open_fds")] == "5012"
