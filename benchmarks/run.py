@@ -1,6 +1,6 @@
 """Benchmarks: figures and ratios measured in one run, printed as a table.
 
-    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,...,locust-echo,locust-idle]
+    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,...,compression,locust-idle]
 
 Two tables. The first runs Locust users in a ``LocalRunner`` inside ``scenarios.py`` against the
 demo server. The second is what users run: ``locust --headless`` with ``headless_locustfile.py``,
@@ -74,11 +74,13 @@ class Sizes:
     """The two connection counts whose RSS difference gives the KiB per idle connection."""
     settle: float
     """Seconds a real run runs once ready before its window starts."""
+    compression_users: int
+    """Connections of the permessage-deflate trade-off scenario."""
 
 
-FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 2.0)
-QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 1.0)
-TINY = Sizes(0.3, (5,), 2, 20, 3, 3, 5, (20, 40), 0.2)
+FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 2.0, 50)
+QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 1.0, 50)
+TINY = Sizes(0.3, (5,), 2, 20, 3, 3, 5, (20, 40), 0.2, 3)
 
 
 @dataclass
@@ -402,12 +404,39 @@ def run_locust_idle(runs: RealRuns) -> None:
     detail(f"bare:       {bare.detail()}")
 
 
+def run_compression(bench: Bench) -> None:
+    """permessage-deflate's trade-off on chat-like JSON: CPU per round trip (the whole generator,
+    and zlib's share of it) against bytes on the wire per message, off and on, back to back."""
+    users = bench.sizes.compression_users
+    for payload in ("chat", "history"):
+        off = bench.measure("compression", f"{payload}-off", users)
+        on = bench.measure("compression", f"{payload}-deflate", users)
+        plain, packed = off.figures["metrics"], on.figures["metrics"]
+        sent, received = max(packed["messages_out"], 1), max(packed["messages_in"], 1)
+        plain_size = plain["bytes_out"] / max(plain["messages_out"], 1)
+        line(
+            f"deflate {payload}",
+            f"{on.cpu_us:.0f} us CPU/rt (off {off.cpu_us:.0f})",
+            f"{on.cpu_us / max(off.cpu_us, 1e-9):.2f}x CPU",
+            f"{packed['wire_bytes_out'] / sent:.0f} B/msg (off {plain_size:.0f})",
+            f"ratio {packed['compression_ratio_out'] or 0:.2f}x",
+        )
+        detail(
+            f"zlib per message: deflate {packed['deflate_us_per_message'] or 0:.1f} us, inflate "
+            f"{packed['inflate_us_per_message'] or 0:.1f} us; received "
+            f"{packed['wire_bytes_in'] / received:.0f} wire B/msg of {packed['bytes_in'] / received:.0f}"
+        )
+        detail(f"on:  {on.detail('rt')}")
+        detail(f"off: {off.detail('rt')}")
+
+
 DEMO_RUNNERS = {
     "echo": run_echo,
     "handshake": run_handshake,
     "idle": run_idle,
     "socketio": run_socketio,
     "fanout": run_fanout,
+    "compression": run_compression,
 }
 """In-process measurements against the demo server (a LocalRunner, not the ``locust`` command)."""
 REAL_RUNNERS = {

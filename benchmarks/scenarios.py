@@ -11,15 +11,21 @@ Variants: ``bare`` is the baseline every ratio divides by, a plain gevent + webs
 that times nothing and reports nothing; ``user`` is locust-ws the way a real run uses it: Locust
 ``User`` classes in a ``LocalRunner`` (Locust's stats on every event) with our metrics listener
 attached (``attach_metrics``, what the plugin does in every Locust run); ``contrib`` is
-``locust.contrib.socketio.SocketIOUser`` in the same runner.
+``locust.contrib.socketio.SocketIOUser`` in the same runner. ``compression`` has no baseline: its
+variants are the same chat loop with permessage-deflate off and on (``chat-off``, ``chat-deflate``)
+and with larger messages (``history-...``), so their CPU and wire bytes per message can be set
+side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import itertools
 import json
 import os
+import random
 import resource
 import time
 import urllib.request
@@ -76,9 +82,10 @@ def _counted(count: list[int], seconds: float, work: Work, users: int) -> dict:
 
 def _run_users(user_class: type[User], users: int, seconds: float, row: tuple[str, str]) -> dict:
     """``users`` of ``user_class`` in a LocalRunner; ops are the requests of stats ``row``
-    (name, type) in ``seconds`` after every user started."""
+    (name, type) in ``seconds`` after every user started. ``metrics`` holds our scalar metrics of
+    the whole run (start-up included)."""
     environment = Environment(user_classes=[user_class], host=user_class.host)
-    attach_metrics(environment)
+    metrics = attach_metrics(environment)
     runner = environment.create_local_runner()
     runner.start(users, spawn_rate=users)
     deadline = time.monotonic() + 60
@@ -100,6 +107,7 @@ def _run_users(user_class: type[User], users: int, seconds: float, row: tuple[st
         "rss_kib": rss,
         "failures": environment.stats.total.num_failures,
         "errors": [f"{error.occurrences}x {error.name}: {error.error}" for error in errors[:3]],
+        "metrics": metrics.scalars(),
     }
 
 
@@ -133,6 +141,59 @@ def echo_user(url: str, users: int, seconds: float) -> dict:
             self.client.request(MESSAGE, name="echo")
 
     return _run_users(EchoUser, users, seconds, ("echo", "WS"))
+
+
+# -- compression: the same chat loop with permessage-deflate off and on ---------------------------
+
+_TEXT = (
+    "hello there anyone around for the release tonight yes deploy looks good I will check the "
+    "dashboard latency is fine now thanks see you tomorrow lunch meeting moved to three ok great"
+)
+_WORDS = _TEXT.split()
+
+
+def chat_messages(count: int = 500, seed: int = 7) -> list[dict]:
+    """Chat-like JSON, the same for every run: users, rooms, a few words of text, a timestamp."""
+    rng = random.Random(seed)
+    return [
+        {
+            "op": "chat",
+            "room": f"room-{rng.randrange(20)}",
+            "user": {"id": rng.randrange(10_000), "name": f"user{rng.randrange(500)}"},
+            "text": " ".join(rng.choice(_WORDS) for _ in range(rng.randrange(4, 16))),
+            "ts": 1_767_000_000_000 + rng.randrange(10**9),
+        }
+        for _ in range(count)
+    ]
+
+
+def compression_user(url: str, users: int, seconds: float, payload: str, compression: str | None) -> dict:
+    """WebSocketUser echo round trips of ``chat`` messages (about 150 bytes) or ``history``
+    pages (20 of them, about 3 KB), with ``compression``. Per message: the generator's CPU, the
+    payload and wire bytes, and zlib's share of the CPU."""
+    chats = chat_messages()
+    messages = (
+        chats
+        if payload == "chat"
+        else [{"op": "history", "messages": chats[n : n + 20]} for n in range(0, 480, 20)]
+    )
+
+    class ChatUser(WebSocketUser):
+        host = url
+        path = "/echo"
+        wait_time = constant(0)
+        ping_interval = 0
+
+        def on_start(self) -> None:
+            self._messages = itertools.cycle(messages)
+            super().on_start()
+
+        @task
+        def chat(self) -> None:
+            self.client.request(next(self._messages), name="chat")
+
+    ChatUser.compression = compression
+    return _run_users(ChatUser, users, seconds, ("chat", "WS"))
 
 
 # -- handshake: connect + close as fast as possible -----------------------------------------------
@@ -341,6 +402,11 @@ SCENARIOS: dict[str, dict[str, Scenario]] = {
     "idle": {"bare": idle_bare, "user": idle_user},
     "socketio": {"bare": socketio_bare, "contrib": socketio_contrib, "user": socketio_user},
     "fanout": {"user": fanout_user},
+    "compression": {
+        f"{payload}-{mode}": functools.partial(compression_user, payload=payload, compression=compression)
+        for payload in ("chat", "history")
+        for mode, compression in (("off", None), ("deflate", "deflate"))
+    },
 }
 
 

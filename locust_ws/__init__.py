@@ -29,12 +29,15 @@ if TYPE_CHECKING:
         HandlerError,
         HandshakeRejected,
         HeartbeatMissed,
+        IdleDisconnect,
         InvalidURL,
         NamespaceRefused,
         NotConnected,
         PayloadError,
         PongTimeout,
+        PortsExhausted,
         ReplyTimeout,
+        ResubscribeError,
         UserClassError,
         WaitTimeout,
         WebSocketError,
@@ -44,10 +47,12 @@ if TYPE_CHECKING:
     from .metrics.thresholds import ThresholdError
     from .patterns.backoff import Backoff
     from .patterns.breakpoint import Breakpoint
+    from .patterns.idle import IdleSweepUser, format_idle_sweep, idle_groups
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
-    from .patterns.storm import peak_rate, recovery_time
+    from .patterns.storm import counts_since, peak_rate, percentile_of_counts, recovery_time
     from .plugin import add_server_metrics, add_thresholds, attach_metrics
+    from .protocol.deflate import DeflateOptions
     from .protocol.messages import wall_ms
     from .sessions.replies import CaughtReply, Reply
     from .sessions.socketio import SocketIOSession
@@ -65,18 +70,23 @@ _EXPORTS = {
     "ConnectError": ".errors",
     "ConnectTimeout": ".errors",
     "ConnectionClosed": ".errors",
+    "DeflateOptions": ".protocol.deflate",
     "HandlerError": ".errors",
     "HandshakeRejected": ".errors",
     "HeartbeatMissed": ".errors",
+    "IdleDisconnect": ".errors",
+    "IdleSweepUser": ".patterns.idle",
     "InvalidURL": ".errors",
     "LatencyHistogram": ".metrics.histograms",
     "NamespaceRefused": ".errors",
     "NotConnected": ".errors",
     "PayloadError": ".errors",
     "PongTimeout": ".errors",
+    "PortsExhausted": ".errors",
     "RealtimeUser": ".users.realtime",
     "Reply": ".sessions.replies",
     "ReplyTimeout": ".errors",
+    "ResubscribeError": ".errors",
     "RoundRobin": ".patterns.rotation",
     "SocketIOSession": ".sessions.socketio",
     "SocketIOUser": ".users.socketio",
@@ -94,7 +104,11 @@ _EXPORTS = {
     "attach_metrics": ".plugin",
     "on": ".users.socketio",
     "on_message": ".users.websocket",
+    "counts_since": ".patterns.storm",
+    "format_idle_sweep": ".patterns.idle",
+    "idle_groups": ".patterns.idle",
     "peak_rate": ".patterns.storm",
+    "percentile_of_counts": ".patterns.storm",
     "recovery_time": ".patterns.storm",
     "wall_ms": ".protocol.messages",
 }
@@ -109,18 +123,23 @@ __all__ = [
     "ConnectError",
     "ConnectTimeout",
     "ConnectionClosed",
+    "DeflateOptions",
     "HandlerError",
     "HandshakeRejected",
     "HeartbeatMissed",
+    "IdleDisconnect",
+    "IdleSweepUser",
     "InvalidURL",
     "LatencyHistogram",
     "NamespaceRefused",
     "NotConnected",
     "PayloadError",
     "PongTimeout",
+    "PortsExhausted",
     "RealtimeUser",
     "Reply",
     "ReplyTimeout",
+    "ResubscribeError",
     "RoundRobin",
     "SocketIOSession",
     "SocketIOUser",
@@ -135,9 +154,13 @@ __all__ = [
     "add_server_metrics",
     "add_thresholds",
     "attach_metrics",
+    "counts_since",
+    "format_idle_sweep",
+    "idle_groups",
     "on",
     "on_message",
     "peak_rate",
+    "percentile_of_counts",
     "recovery_time",
     "wall_ms",
 ]

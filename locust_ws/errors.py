@@ -39,6 +39,26 @@ class ConnectTimeout(ConnectError):
         super().__init__(f"handshake timed out after {timeout:g} s" + (f" ({phase})" if phase else ""))
 
 
+class PortsExhausted(ConnectError):
+    """No local port was free to connect from (``EADDRNOTAVAIL``): one source address reaches one
+    server address and port from at most as many ports as ``net.ipv4.ip_local_port_range`` holds."""
+
+    def __init__(self, source_address: str | None, port_range: tuple[int, int] | None) -> None:
+        self.source_address = source_address
+        self.port_range = port_range
+        source = f"source address {source_address}" if source_address else "the default source address"
+        if port_range is None:
+            ports = "the kernel's ephemeral port range"
+        else:
+            first, last = port_range
+            ports = f"ip_local_port_range {first}-{last} ({last - first + 1} ports)"
+        super().__init__(
+            f"no free local port on {source}: {ports} per server address and port is used up; "
+            "add source addresses (source_addresses / --ws-source-addresses) or widen "
+            "net.ipv4.ip_local_port_range"
+        )
+
+
 class ConnectionClosed(WebSocketError, RescheduleTask):
     """The connection is gone: closed by the server with ``code``, or lost (1006)."""
 
@@ -100,6 +120,21 @@ class HandlerError(WebSocketError):
     def __init__(self, handler_name: str, error: BaseException) -> None:
         self.error = error
         super().__init__(f"handler {handler_name} raised {type(error).__name__}: {error}")
+
+
+class ResubscribeError(WebSocketError):
+    """A reopened connection could not be restored: an ``on_connect`` hook raised, or the server
+    refused to put us back in a room we had joined."""
+
+    def __init__(self, what: str, error: BaseException | str) -> None:
+        self.error = error
+        detail = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        super().__init__(f"resubscribe failed: {what}: {detail}")
+
+
+class IdleDisconnect(WebSocketError):
+    """A connection held idle did not survive: the server (or a gateway) closed it, it was lost
+    without a close frame, or the first message after the hold failed."""
 
 
 class NamespaceRefused(ConnectError):

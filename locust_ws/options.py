@@ -10,6 +10,8 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from .transport.sources import parse_source_addresses
+
 _METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
@@ -75,6 +77,16 @@ def exit_code(text: str) -> int:
     if not 0 <= value <= 255:
         raise argparse.ArgumentTypeError(f"expected an exit code from 0 to 255, got {text!r}")
     return value
+
+
+def source_addresses(text: str) -> str:
+    """Local IPs and networks, separated by commas or spaces (``127.0.0.2/31,10.0.0.5``); kept as
+    text, each user picks its own (``RealtimeUser.source_address``). Empty: the kernel chooses."""
+    try:
+        parse_source_addresses(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected IP addresses or networks: {error}") from None
+    return text
 
 
 def writable_file(text: str) -> str:

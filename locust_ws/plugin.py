@@ -67,6 +67,7 @@ from .options import (
     metric_name,
     non_negative_number,
     positive_number,
+    source_addresses,
     writable_file,
     writable_prefix,
 )
@@ -304,6 +305,15 @@ def _add_options(parser: Any, **_kwargs: Any) -> None:
         default=0.0,
         include_in_web_ui=True,
         help="Each user waits a random 0..N seconds before its first connect (0 = off).",
+    )
+    group.add_argument(
+        "--ws-source-addresses",
+        type=source_addresses,
+        default="",
+        metavar="ADDRESSES",
+        env_var="LOCUST_WS_SOURCE_ADDRESSES",
+        help="Local IPs or networks to connect from, one per user round-robin by user index, e.g. "
+        "'127.0.0.2/31' or '10.0.0.5,10.0.0.6': each adds a port range of connections per server.",
     )
 
 

@@ -2,22 +2,31 @@
 
     locust -f locustfiles/reconnect_storm.py --headless -u 200 -r 100
 
-Every user holds one connection to ``/echo`` and sends a request now and then. Once all of them
-are connected, the run storms twice, first with reconnect jitter on, then off: ``POST
+Every user logs in over REST, holds one connection to ``/feed`` (the token in a query given as a
+callable, so every reconnect sends the current one) and subscribes to its own topic in
+``on_connect``, which runs again after every reconnect: a reconnected socket without its
+subscription would be connected but deaf. Its task waits for the topic's next push. Once all of
+them are connected, the run storms twice, first with reconnect jitter on, then off: ``POST
 /admin/drop`` cuts every WebSocket without a close frame (as a crashed server or a load balancer
 failover does), the users reconnect in the background with exponential backoff, and the demo
 server's handshake timestamps tell how long it took until 95% (and all) were connected again and
-how many handshakes per second hit the server at the peak. The run then ends by itself and prints:
+how many handshakes per second hit the server at the peak; the clients' ``resubscribe /feed`` rows
+tell how long from the loss until each was subscribed again, and the server how many are still
+down when the storm's time is up. The run then ends by itself and prints:
 
     Reconnect storm: 200 users, first reconnect after up to 2 s (base), peak in the busiest 1 s
-    storm  jitter  dropped  95% back after  all back after  server peak
-    1      on          200         1.91 s          2.00 s     104 handshakes/s
-    2      off         200         2.03 s          2.05 s     200 handshakes/s
+    storm  jitter  dropped  95% back  all back  server peak       resubscribed p50     p95  down
+    1      on          200    1.91 s    2.00 s   104 handshakes/s           1.10 s  1.90 s     0
+    2      off         200    2.03 s    2.05 s   200 handshakes/s           2.10 s  2.30 s     0
+
+``resubscribed`` is the loss to the end of ``on_connect`` (median and 95th percentile over the
+users), ``down`` the users not resubscribed when the storm's time was up.
 
 Without jitter every user waits exactly ``reconnect_base`` and the whole crowd hits the server in
 the same instant (the thundering herd); full jitter spreads the same reconnects over the window.
 With no ``--host`` the embedded demo server starts by itself; another server needs the demo
-server's ``POST /admin/drop`` and ``GET /stats`` (``open_connections``, ``handshake_times``).
+server's ``POST /login``, ``/feed``, ``POST /admin/drop`` and ``GET /stats`` (``open_connections``,
+``handshake_times``).
 Distributed runs work the same way: the master runs the storms and tells the workers to switch
 jitter. The drops make ``close`` and task failures by design, so Locust exits with code 1.
 """
@@ -35,26 +44,39 @@ from locust import constant_pacing, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from locust_ws import WebSocketUser, peak_rate, recovery_time
+from locust_ws import WebSocketUser, counts_since, peak_rate, percentile_of_counts, recovery_time
 
 SET_JITTER = "reconnect_storm_jitter"
 CONNECT_TIMEOUT_S = 60.0  # for every user to be connected before a storm
 RECOVERY_TIMEOUT_S = 60.0  # for every dropped user to be back
 SETTLE_S = 1.0
+RESUBSCRIBE_ROW = ("resubscribe /feed", "WS")
 
 logger = logging.getLogger(__name__)
 
 
 class StormUser(WebSocketUser):
-    path = "/echo"
     wait_time = constant_pacing(1.0)
     reconnect_base = 2.0  # the first reconnect waits up to 2 s: the window jitter spreads the crowd over
     reconnect_cap = 10.0
+    token = ""
+
+    def on_start(self) -> None:
+        self.token = self.http.post("/login", json={"username": f"storm-{self.user_index}"}).json()["token"]
+        self.client.connect("/feed", query=lambda: {"token": self.token, "rate": 1})
+
+    def on_connect(self) -> None:
+        """After the first connect and every reconnect: the server forgot the old subscription."""
+        self.client.request({"op": "subscribe", "topic": self.topic}, name="subscribe")
+
+    @property
+    def topic(self) -> str:
+        return f"user-{self.user_index}"
 
     @task
-    def echo(self) -> None:
-        # Fails fast with "not connected (reconnecting)" while the connection is being reopened.
-        self.client.request({"op": "echo"}, name="echo")
+    def next_push(self) -> None:
+        # While the connection is reopened this waits for it (and for on_connect), then fails.
+        self.client.wait_for(lambda message: message.get("topic") == self.topic, timeout=3, name="push")
 
 
 @events.init.add_listener
@@ -86,7 +108,7 @@ def _run_storms(environment: Environment) -> None:
     for number, jitter in enumerate((True, False), start=1):
         runner.send_message(SET_JITTER, {"jitter": jitter})
         gevent.sleep(SETTLE_S)  # the workers switch before the drop
-        rows.append(_storm(server, number, jitter))
+        rows.append(_storm(environment, server, number, jitter))
     _print_summary(users, rows)
     runner.quit()
 
@@ -104,13 +126,21 @@ def _wait_for_users(runner: Any, server: str) -> int:
         gevent.sleep(0.2)
 
 
-def _storm(server: str, number: int, jitter: bool) -> dict[str, Any]:
+def _storm(environment: Environment, server: str, number: int, jitter: bool) -> dict[str, Any]:
+    resubscribed = environment.stats.get(*RESUBSCRIBE_ROW)
+    before = dict(resubscribed.response_times)
     drop = _post(server, "/admin/drop")
     dropped, dropped_at = drop["dropped"], drop["dropped_at"]
     deadline = time.monotonic() + RECOVERY_TIMEOUT_S
-    while _get(server, "/stats")["open_connections"] < dropped and time.monotonic() < deadline:
+    # Workers report their stats every few seconds: wait for the rows as well as the sockets.
+    while time.monotonic() < deadline and (
+        _get(server, "/stats")["open_connections"] < dropped
+        or sum(counts_since(before, resubscribed.response_times).values()) < dropped
+    ):
         gevent.sleep(0.2)
-    times = [t for t in _get(server, "/stats")["handshake_times"] if t >= dropped_at]
+    stats = _get(server, "/stats")
+    times = [t for t in stats["handshake_times"] if t >= dropped_at]
+    storm_ms = counts_since(before, resubscribed.response_times)
     row = {
         "storm": number,
         "jitter": "on" if jitter else "off",
@@ -118,6 +148,9 @@ def _storm(server: str, number: int, jitter: bool) -> dict[str, Any]:
         "back_95": recovery_time(times, dropped_at, dropped),
         "back_all": recovery_time(times, dropped_at, dropped, share=1.0),
         "peak": peak_rate(times),
+        "resubscribed_median": _ms_to_s(percentile_of_counts(storm_ms, 0.5)),
+        "resubscribed_p95": _ms_to_s(percentile_of_counts(storm_ms, 0.95)),
+        "still_down": max(dropped - stats["open_connections"], dropped - sum(storm_ms.values()), 0),
     }
     logger.info("reconnect storm %d (jitter %s): %s", number, row["jitter"], row)
     gevent.sleep(SETTLE_S)
@@ -128,14 +161,20 @@ def _print_summary(users: int, rows: list[dict[str, Any]]) -> None:
     lines = [
         f"Reconnect storm: {users} users, first reconnect after up to {StormUser.reconnect_base:g} s "
         "(base), peak in the busiest 1 s",
-        "storm  jitter  dropped  95% back after  all back after  server peak",
+        "storm  jitter  dropped  95% back  all back  server peak       resubscribed p50     p95  down",
     ]
     for row in rows:
         lines.append(
-            f"{row['storm']:<5}  {row['jitter']:<6}  {row['dropped']:>7}  {_seconds(row['back_95']):>14}  "
-            f"{_seconds(row['back_all']):>14}  {row['peak']:>5.0f} handshakes/s"
+            f"{row['storm']:<5}  {row['jitter']:<6}  {row['dropped']:>7}  {_seconds(row['back_95']):>8}  "
+            f"{_seconds(row['back_all']):>8}  {row['peak']:>5.0f} handshakes/s  "
+            f"{_seconds(row['resubscribed_median']):>15}  {_seconds(row['resubscribed_p95']):>6}  "
+            f"{row['still_down']:>4}"
         )
     print("\n".join(lines), flush=True)
+
+
+def _ms_to_s(value: float | None) -> float | None:
+    return None if value is None else value / 1000.0
 
 
 def _seconds(value: float | None) -> str:

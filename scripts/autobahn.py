@@ -22,11 +22,18 @@ re-encoded and counted as ``inexact`` per case (no case in 1.x-11.x sends any); 
 instead hooks the internal ``WebSocketSession._on_data(opcode, payload)`` to echo the frame
 byte for byte, to tell a client bug from an artefact of the public API.
 
+Cases 12.x and 13.x exchange permessage-deflate messages (RFC 7692), which the client offers
+only when asked: ``--compression auto`` (the default) offers it on those cases alone, so 1.x-11.x
+keep testing the uncompressed path; ``deflate`` offers it on every case, ``off`` on none (12.x
+and 13.x are then UNIMPLEMENTED). The server picks each 13.x case's parameters (no context
+takeover, 9- and 15-bit windows); our offer is a browser's, which lets it.
+
 Exit codes: 0 when no selected case is FAILED or NON-STRICT, 1 when one is, 2 when the suite could
 not run (no wstest, the server did not start, no case matched).
 
     python scripts/autobahn.py                          # all 517 cases
     python scripts/autobahn.py --skip '12.*,13.*'       # without permessage-deflate
+    python scripts/autobahn.py --cases '12.*,13.*'      # only permessage-deflate
     python scripts/autobahn.py --cases '6.4.*' --json result.json
 
 wstest comes from ``scripts/install-autobahn.sh`` (``$HOME/.local/autobahn/bin/wstest``) or
@@ -66,6 +73,8 @@ FAILING = ("FAILED", "NON-STRICT")
 """The behaviours that fail the run: the client broke the RFC (FAILED) or did the right thing
 too late (NON-STRICT, e.g. invalid UTF-8 detected only when the message completed)."""
 HOST = "127.0.0.1"
+DEFLATE_GROUPS = frozenset({12, 13})
+"""The case groups that need permessage-deflate: ``--compression auto`` offers it there."""
 
 
 class SuiteError(Exception):
@@ -166,6 +175,7 @@ class CaseRun:
     close_code: int | None = None
     close_reason: str = ""
     messages_in: int = 0
+    compression: str = ""  # the extensions the server agreed to ("" when none was offered or agreed)
     inexact: int = 0  # JSON-looking text the public API handed over parsed (re-encoded echo)
     events: list[str] = field(default_factory=list)  # failures our session reported
 
@@ -181,11 +191,23 @@ class _RawEchoSession(WebSocketSession):
             ws.send(payload, opcode)
 
 
-def _session(base_url: str, hook: EventHook, raw: bool = False) -> WebSocketSession:
+def _session(
+    base_url: str, hook: EventHook, raw: bool = False, compression: bool = False
+) -> WebSocketSession:
     """A session as a locustfile would build one, minus what would disturb the cases: no heartbeat
-    pings (the server would see unexpected frames) and no reconnect."""
+    pings (the server would see unexpected frames) and no reconnect; ``compression`` offers
+    permessage-deflate as ``compression = "deflate"`` does."""
     cls = _RawEchoSession if raw else WebSocketSession
-    return cls(base_url, hook, None, ping_interval=0, backoff=None, connect_timeout=10, close_timeout=5)
+    return cls(
+        base_url,
+        hook,
+        None,
+        ping_interval=0,
+        backoff=None,
+        connect_timeout=10,
+        close_timeout=5,
+        compression="deflate" if compression else None,
+    )
 
 
 def _wait_closed(session: WebSocketSession, limit: float) -> bool:
@@ -223,11 +245,13 @@ def command(base_url: str, path: str, limit: float = 60.0) -> list[Any]:
     return messages
 
 
-def run_case(base_url: str, number: int, limit: float, raw: bool = False) -> CaseRun:
+def run_case(
+    base_url: str, number: int, limit: float, raw: bool = False, compression: bool = False
+) -> CaseRun:
     """Connect to ``/runCase?case=N``, echo every message with its opcode until the server closes
     (or ``limit`` seconds pass), and return what our side saw."""
     run = CaseRun(number)
-    session = _session(base_url, _failure_recorder(run.events), raw)
+    session = _session(base_url, _failure_recorder(run.events), raw, compression)
 
     def echo(message: Any) -> None:
         if not isinstance(message, (str, bytes)):
@@ -248,7 +272,13 @@ def run_case(base_url: str, number: int, limit: float, raw: bool = False) -> Cas
     run.seconds = round(time.monotonic() - started, 3)
     run.close_code, run.close_reason = session.close_code, session.close_reason
     run.messages_in = session.messages_in
+    run.compression = session.extensions
     return run
+
+
+def offers_compression(case_id: str, compression: str) -> bool:
+    """Whether to offer permessage-deflate on a case: ``auto`` on 12.x and 13.x only."""
+    return compression == "deflate" or (compression == "auto" and case_key(case_id)[0] in DEFLATE_GROUPS)
 
 
 # -- the reports --------------------------------------------------------------------------------
@@ -366,6 +396,7 @@ def run_suite(
     case_timeout: float,
     raw: bool = False,
     progress: Callable[[str], None] | None = None,
+    compression: str = "auto",
 ) -> list[CaseResult]:
     """Everything between starting the server and reading its reports."""
     with fuzzingserver(wstest, workdir, cases, skip) as url:
@@ -375,7 +406,8 @@ def run_suite(
         runs = []
         started = time.monotonic()
         for number in range(1, count + 1):
-            runs.append(run_case(url, number, case_timeout, raw))
+            case_id = command(url, f"/getCaseInfo?case={number}")[0]["id"]
+            runs.append(run_case(url, number, case_timeout, raw, offers_compression(case_id, compression)))
             if progress is not None and (number % 50 == 0 or number == count):
                 progress(f"{number}/{count} cases, {time.monotonic() - started:.1f} s")
         command(url, f"/updateReports?agent={AGENT}", limit=120)
@@ -393,6 +425,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=("public", "raw"),
         default="public",
         help="public: on_message + send (default); raw: the internal _on_data hook, byte for byte",
+    )
+    parser.add_argument(
+        "--compression",
+        choices=("auto", "deflate", "off"),
+        default="auto",
+        help="offer permessage-deflate on 12.x/13.x (auto, the default), on every case, or never",
     )
     parser.add_argument("--json", type=Path, help="also write every case's result to this file")
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it (the server's reports)")
@@ -415,7 +453,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autobahn-")))
         try:
-            results = run_suite(wstest, workdir, cases, skip, args.case_timeout, args.echo == "raw", progress)
+            results = run_suite(
+                wstest,
+                workdir,
+                cases,
+                skip,
+                args.case_timeout,
+                args.echo == "raw",
+                progress,
+                args.compression,
+            )
         except SuiteError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -427,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cases": cases,
             "skip": skip,
             "echo": args.echo,
+            "compression": args.compression,
             "counts": dict(Counter(result.behavior for result in results)),
             "failing": failing,
             "results": [asdict(result) for result in results],

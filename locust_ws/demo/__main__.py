@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import gevent
 from gevent.event import Event
 
+from .connection import IdlePolicy
+from .outbox import SLOW_CONSUMER_ACTIONS, SlowConsumerPolicy
 from .server import DemoServer
 from .socketio_app import SocketIOSettings
 
@@ -48,6 +50,48 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="keep an open file descriptor per closed connection, on purpose (/metrics shows it)",
     )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="end a plain WebSocket whose client sent no message for this long, as a gateway's "
+        "idle timeout does (pings do not count; 0 = never, the default)",
+    )
+    parser.add_argument(
+        "--idle-action",
+        choices=["close", "drop"],
+        default="close",
+        help="what --idle-timeout does: close with 1001, or drop without a close frame (1006)",
+    )
+    parser.add_argument(
+        "--slow-consumer",
+        choices=SLOW_CONSUMER_ACTIONS,
+        default="block",
+        help="what /feed does once --send-queue pushes wait for a slow client: block the pusher "
+        "(TCP backpressure, the default), drop pushes, close the client (1008), or buffer without limit",
+    )
+    parser.add_argument(
+        "--send-queue",
+        type=int,
+        default=100,
+        metavar="MESSAGES",
+        help="pushes that may wait for one /feed client before --slow-consumer acts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--send-buffer",
+        type=int,
+        default=0,
+        metavar="BYTES",
+        help="SO_SNDBUF of every accepted socket (0: the kernel's, which grows to megabytes and "
+        "hides a slow consumer from --slow-consumer for a long time)",
+    )
+    parser.add_argument(
+        "--no-compression",
+        dest="compression",
+        action="store_false",
+        help="decline permessage-deflate (accepted from clients that offer it by default)",
+    )
     SocketIOSettings.add_arguments(parser)
     args = parser.parse_args(argv)
     try:
@@ -60,6 +104,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--max-connections must be >= 0")
     if args.feed_rate <= 0:
         parser.error("--feed-rate must be > 0")
+    try:
+        args.idle = IdlePolicy(args.idle_timeout, args.idle_action)
+        args.slow_consumer_policy = SlowConsumerPolicy(args.slow_consumer, args.send_queue)
+    except ValueError as error:
+        parser.error(str(error))
     return args
 
 
@@ -85,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         socketio_settings=args.socketio,
         max_connections=args.max_connections,
         leak_connections=args.leak_connections,
+        idle=args.idle,
+        slow_consumer=args.slow_consumer_policy,
+        send_buffer=args.send_buffer,
+        compression=args.compression,
     )
     stopping = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,8 +17,9 @@ from prometheus_client import CollectorRegistry, Gauge, ProcessCollector, genera
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from .auth import TokenStore
-from .connection import Connection
+from .connection import Connection, IdlePolicy
 from .handler import CLOSE_RECEIVED_KEY, CLOSE_SENT_KEY, DemoHandler
+from .outbox import SlowConsumerPolicy
 from .rooms import Rooms
 from .routes import Endpoint, Refusal, Router, is_ws_path, status_line, status_refusal
 from .socketio_app import SocketIODemo, SocketIOSettings
@@ -41,11 +43,14 @@ class DemoApp:
         self,
         feed_rate: float,
         socketio_settings: SocketIOSettings | None = None,
+        idle: IdlePolicy | None = None,
+        slow_consumer: SlowConsumerPolicy | None = None,
         *,
         max_connections: int | None = None,
         leak_connections: bool = False,
     ) -> None:
         self.stats = DemoStats()
+        self.idle = idle or IdlePolicy()
         self.max_connections = max_connections
         self.leak_connections = leak_connections
         self.leaked_fds: list[int] = []
@@ -53,7 +58,10 @@ class DemoApp:
         self.rooms = Rooms()
         self.socketio = SocketIODemo(self.tokens, socketio_settings)
         self.connections: set[Connection] = set()
-        self.router = Router(self.tokens, self.rooms, feed_rate)
+        self.tcp_clients: Counter[str] = Counter()
+        """Accepted TCP connections per client IP (``DemoHandler`` counts them), whatever they
+        carry: how a test sees that source addresses were used."""
+        self.router = Router(self.tokens, self.rooms, feed_rate, slow_consumer)
         self._http_routes: dict[tuple[str, str], Callable[[dict], tuple[int, dict]]] = {
             ("POST", "/login"): self._login,
             ("GET", "/stats"): lambda _environ: (200, self.snapshot()),
@@ -97,7 +105,7 @@ class DemoApp:
         ws = environ.get("wsgi.websocket")
         route = environ.get(ROUTE_KEY)
         if ws is not None and route is not None and not isinstance(route, Refusal):
-            self._serve_websocket(environ, Connection(ws, self.stats), route)
+            self._serve_websocket(environ, Connection(ws, self.stats, self.idle), route)
             return []
         if isinstance(route, Refusal):
             return _respond(start_response, route.status_line, route.body)
@@ -157,6 +165,7 @@ class DemoApp:
         stats["open_connections"] = len(self.connections)
         stats["rooms"] = self.rooms.sizes()
         stats["socketio"] = self.socketio.stats()
+        stats["tcp_connections_by_address"] = dict(self.tcp_clients)
         return stats
 
     def _login(self, environ: dict) -> tuple[int, dict]:
@@ -178,6 +187,7 @@ class DemoApp:
     def _reset(self, _environ: dict) -> tuple[int, dict]:
         self.stats.reset()
         self.socketio.reset()
+        self.tcp_clients.clear()
         return 200, {"reset": True}
 
     def _drop(self, _environ: dict) -> tuple[int, dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import gevent
@@ -18,6 +19,7 @@ from gevent.event import Event
 from gevent.queue import Queue
 
 from .connection import Connection, Frame
+from .outbox import Outbox, SlowConsumerPolicy
 from .rooms import Rooms
 
 CLOSE_WAIT_S = 1.0
@@ -76,9 +78,17 @@ def _stamp(text: str) -> str:
     return json.dumps(message)
 
 
-def feed(conn: Connection, rate: float) -> None:
-    """Serve subscribe/unsubscribe requests; each subscription pushes stamped messages at `rate`/s."""
+def feed(
+    conn: Connection, rate: float, pad: int = 0, slow_consumer: SlowConsumerPolicy | None = None
+) -> None:
+    """Serve subscribe/unsubscribe requests; each subscription pushes stamped messages at `rate`/s,
+    each with `pad` bytes of padding, through an `Outbox` unless the slow-consumer policy is to block."""
     subscriptions: dict[str, tuple[Event, gevent.Greenlet[..., None]]] = {}
+    outbox = None
+    if slow_consumer is not None and slow_consumer.action != "block":
+        outbox = Outbox(conn, slow_consumer, conn.stats)
+    push = outbox.push if outbox is not None else conn.send
+    padding = "x" * pad
     try:
         while (frame := conn.receive()) is not None:
             request = _parse_request(frame)
@@ -96,9 +106,12 @@ def feed(conn: Connection, rate: float) -> None:
                 return
             if op == "subscribe" and topic not in subscriptions:
                 stop = Event()
-                subscriptions[topic] = (stop, gevent.spawn(_push, conn, topic, 1.0 / rate, stop))
+                pusher = gevent.spawn(_push, push, topic, 1.0 / rate, stop, padding)
+                subscriptions[topic] = (stop, pusher)
     finally:
         gevent.killall([pusher for _, pusher in subscriptions.values()], block=False)
+        if outbox is not None:
+            outbox.stop()
 
 
 def _parse_request(frame: Frame) -> dict[str, Any]:
@@ -117,13 +130,16 @@ def _reply(conn: Connection, request: dict[str, Any], reply: dict[str, Any]) -> 
     return conn.send(json.dumps(reply))
 
 
-def _push(conn: Connection, topic: str, interval: float, stop: Event) -> None:
+def _push(send: Callable[[Frame], bool], topic: str, interval: float, stop: Event, padding: str) -> None:
     # Scheduled from the start time, so the rate does not drift with send latency.
     start = time.monotonic()
     seq = 0
     while not stop.is_set():
         seq += 1
-        if not conn.send(json.dumps({"topic": topic, "seq": seq, "server_ts": time.time() * 1000})):
+        message: dict[str, Any] = {"topic": topic, "seq": seq, "server_ts": time.time() * 1000}
+        if padding:
+            message["pad"] = padding
+        if not send(json.dumps(message)):
             return
         stop.wait(max(0.0, start + seq * interval - time.monotonic()))
 

@@ -108,6 +108,13 @@ class DemoHandler(WebSocketHandler):
         # polling body) would otherwise wait for the client's delayed ACK, 40 ms of fake latency.
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        send_buffer = getattr(server, "send_buffer", 0)
+        if send_buffer:  # a small one makes a slow consumer's backlog reach the server's own queue
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+        tcp_clients = getattr(server, "tcp_clients", None)
+        if tcp_clients is not None and isinstance(address, tuple):
+            tcp_clients[address[0]] += 1
         super().__init__(sock, address, server, rfile)
 
     def upgrade_connection(self):

@@ -16,9 +16,11 @@ from urllib.parse import parse_qs
 from . import endpoints
 from .auth import TokenStore, token_from_request
 from .connection import Connection
+from .outbox import SlowConsumerPolicy
 from .rooms import Rooms
 
 RESERVED_CLOSE_CODES = frozenset({1004, 1005, 1006, 1015})
+MAX_FEED_PAD = 64 * 1024
 
 Endpoint = Callable[[Connection], None]
 
@@ -63,10 +65,17 @@ def status_refusal(path: str) -> Refusal:
 class Router:
     """Resolves WebSocket paths against the server's shared state."""
 
-    def __init__(self, tokens: TokenStore, rooms: Rooms, feed_rate: float) -> None:
+    def __init__(
+        self,
+        tokens: TokenStore,
+        rooms: Rooms,
+        feed_rate: float,
+        slow_consumer: SlowConsumerPolicy | None = None,
+    ) -> None:
         self.tokens = tokens
         self.rooms = rooms
         self.feed_rate = feed_rate
+        self.slow_consumer = slow_consumer
 
     def resolve(self, environ: dict) -> Endpoint | Refusal:
         path = environ.get("PATH_INFO", "")
@@ -102,7 +111,10 @@ class Router:
             rate = _number(query, "rate", self.feed_rate)
             if rate <= 0:
                 raise BadParameter("rate must be > 0")
-            return functools.partial(endpoints.feed, rate=rate)
+            pad = int(_number(query, "pad", 0))
+            if pad > MAX_FEED_PAD:
+                raise BadParameter(f"pad must be at most {MAX_FEED_PAD} bytes")
+            return functools.partial(endpoints.feed, rate=rate, pad=pad, slow_consumer=self.slow_consumer)
         name = path[len("/rooms/") :]
         if not name:
             raise BadParameter("room name missing: /rooms/<name>")

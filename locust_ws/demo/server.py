@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,10 @@ import socketio
 from gevent.pywsgi import WSGIServer
 
 from .app import DemoApp
+from .compression import DeflateHandler
+from .connection import IdlePolicy
 from .handler import DemoHandler
+from .outbox import SlowConsumerPolicy
 from .socketio_app import SocketIOSettings
 
 STOP_TIMEOUT_S = 2.0
@@ -22,6 +26,10 @@ log = logging.getLogger("locust_ws.demo")
 class _HookedWSGIServer(WSGIServer):
     pre_start_hook: Callable[[DemoHandler], bool] | None = None
     """Consulted by gevent-websocket's handler before it answers 101 (``DemoApp.pre_start_hook``)."""
+    tcp_clients: Counter[str] | None = None
+    """Where ``DemoHandler`` counts each accepted connection by client IP (``DemoApp.tcp_clients``)."""
+    send_buffer: int = 0
+    """``SO_SNDBUF`` that ``DemoHandler`` gives each accepted socket (0: the kernel's)."""
 
 
 class DemoServer:
@@ -43,13 +51,23 @@ class DemoServer:
         keyfile: str | None = None,
         client_ca: str | None = None,
         socketio_settings: SocketIOSettings | None = None,
+        idle: IdlePolicy | None = None,
+        slow_consumer: SlowConsumerPolicy | None = None,
+        send_buffer: int = 0,
+        compression: bool = True,
         max_connections: int | None = None,
         leak_connections: bool = False,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
-        ``socketio_settings`` sets the Socket.IO heartbeat and room limits; ``max_connections`` and
-        ``leak_connections`` make a server at capacity or a leaking one (``DemoApp``)."""
+        ``socketio_settings`` sets the Socket.IO heartbeat and room limits; ``idle`` closes or drops
+        plain WebSockets whose client stays silent, as a gateway's idle timeout does;
+        ``slow_consumer`` is what ``/feed`` does to a client that reads slower than it pushes, and
+        ``send_buffer`` (bytes, 0: the kernel's, which grows to megabytes) each socket's send
+        buffer. ``compression`` accepts permessage-deflate from clients that offer it
+        (``compression.py``); ``False`` declines it, as a server without it does.
+        ``max_connections`` and ``leak_connections`` make a server at capacity or a leaking one
+        (``DemoApp``)."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
@@ -59,6 +77,8 @@ class DemoServer:
         self.app = DemoApp(
             feed_rate=feed_rate,
             socketio_settings=socketio_settings,
+            idle=idle,
+            slow_consumer=slow_consumer,
             max_connections=max_connections,
             leak_connections=leak_connections,
         )
@@ -70,12 +90,14 @@ class DemoServer:
         self._wsgi = _HookedWSGIServer(
             (host, port),
             socketio.WSGIApp(self.app.socketio.sio, self.app),
-            handler_class=DemoHandler,
+            handler_class=DeflateHandler if compression else DemoHandler,
             log=None,  # DemoHandler writes the access log itself, via logging
             error_log=log,
             **ssl_args,
         )
         self._wsgi.pre_start_hook = self.app.pre_start_hook
+        self._wsgi.tcp_clients = self.app.tcp_clients  # DemoHandler counts each accepted connection
+        self._wsgi.send_buffer = send_buffer
 
     @property
     def port(self) -> int:

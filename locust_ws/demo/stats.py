@@ -32,6 +32,10 @@ class DemoStats:
         self.bytes_in = 0
         self.bytes_out = 0
         self.abrupt_disconnects = 0
+        self.idle_timeouts = 0
+        self.pushes_dropped = 0
+        self.slow_consumers_closed = 0
+        self.send_queue_peak = 0
         self.close_codes_sent: Counter[int] = Counter()
         self.close_codes_received: Counter[int] = Counter()
         self.handshake_times: deque[float] = deque(maxlen=HANDSHAKE_TIMES_KEPT)
@@ -51,6 +55,10 @@ class DemoStats:
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
             "abrupt_disconnects": self.abrupt_disconnects,
+            "idle_timeouts": self.idle_timeouts,
+            "pushes_dropped": self.pushes_dropped,
+            "slow_consumers_closed": self.slow_consumers_closed,
+            "send_queue_peak": self.send_queue_peak,
             "close_codes_sent": dict(self.close_codes_sent),
             "close_codes_received": dict(self.close_codes_received),
             "handshake_times": list(self.handshake_times),

@@ -5,8 +5,9 @@ Every event of a locust-ws session carries its ``Kind`` as ``context["ws_kind"]`
 ``request`` listener that turns those events into per-row latency histograms (microsecond
 HdrHistograms), the open-connections gauge (a successful ``connect`` opens one connection, its
 ``close`` event closes it), handshake, traffic, reconnect and heartbeat counters, close-code
-counts, the time blocked in ``send`` (backpressure) and per-second traffic for rates and charts.
-Events without ``ws_kind`` (HTTP requests, other plugins) cost one dictionary lookup.
+counts, the time blocked in ``send`` (backpressure), what permessage-deflate saved on the wire and
+cost in CPU (from the ``compression`` counts events carry), and per-second traffic for rates and
+charts. Events without ``ws_kind`` (HTTP requests, other plugins) cost one dictionary lookup.
 
 ``SCALAR_METRICS`` is the one list of single-number metrics: the store computes each from its
 entry, thresholds accept its keys, and every report renders it row by row.
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
-from ..sessions.events import EventContext, Kind
+from ..sessions.events import Compression, EventContext, Kind
 from .histograms import LatencyHistogram
 from .report_check import MalformedReport, check_report
 from .summary_types import PERCENTILE_KEYS, TIME_KEYS, LatencyStats, WebSocketSummary
@@ -60,7 +61,8 @@ class ScalarMetric:
     label: str
     """What the console and the web UI tab call it: ``handshake failure rate``."""
     unit: str
-    """``count``, ``connections``, ``bytes``, ``rate`` (a fraction, shown as %) or ``per_s``."""
+    """``count``, ``connections``, ``bytes``, ``rate`` (a fraction, shown as %), ``per_s``,
+    ``ratio`` (shown as 3.00x) or ``us`` (microseconds)."""
     meaning: str
     """One line for the HTML report."""
     derive: Callable[[WebSocketMetrics, float], float | None] | None = None
@@ -74,6 +76,10 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def _per_second(total: int, duration: float) -> float | None:
     return total / duration if duration > 0 else None
+
+
+def _microseconds_each(nanoseconds: int, count: int) -> float | None:
+    return nanoseconds / count / 1000.0 if count else None
 
 
 SCALAR_METRICS: dict[str, ScalarMetric] = {
@@ -146,6 +152,62 @@ SCALAR_METRICS: dict[str, ScalarMetric] = {
             "payload bytes sent per second, run average",
             lambda metrics, duration: _per_second(metrics.bytes_out, duration),
         ),
+        ScalarMetric(
+            "wire_bytes_in",
+            "wire bytes in",
+            "bytes",
+            "bytes in as they crossed the wire: compressed messages at their compressed size",
+            lambda metrics, _: metrics.bytes_in - metrics.deflate_payload_in + metrics.deflate_wire_in,
+        ),
+        ScalarMetric(
+            "wire_bytes_out",
+            "wire bytes out",
+            "bytes",
+            "bytes out as they crossed the wire: compressed messages at their compressed size",
+            lambda metrics, _: metrics.bytes_out - metrics.deflate_payload_out + metrics.deflate_wire_out,
+        ),
+        ScalarMetric(
+            "compressed_messages_in",
+            "compressed messages in",
+            "count",
+            "messages received compressed (permessage-deflate) and inflated",
+        ),
+        ScalarMetric(
+            "compressed_messages_out",
+            "compressed messages out",
+            "count",
+            "messages compressed (permessage-deflate) and sent",
+        ),
+        ScalarMetric(
+            "compression_ratio_in",
+            "compression ratio in",
+            "ratio",
+            "payload / wire bytes of the compressed messages received (3: a third of the size)",
+            lambda metrics, _: _ratio(metrics.deflate_payload_in, metrics.deflate_wire_in),
+        ),
+        ScalarMetric(
+            "compression_ratio_out",
+            "compression ratio out",
+            "ratio",
+            "payload / wire bytes of the compressed messages sent",
+            lambda metrics, _: _ratio(metrics.deflate_payload_out, metrics.deflate_wire_out),
+        ),
+        ScalarMetric(
+            "inflate_us_per_message",
+            "inflate CPU per message",
+            "us",
+            "CPU microseconds zlib spent inflating each compressed message received",
+            lambda metrics, _: _microseconds_each(metrics.deflate_inflate_ns, metrics.compressed_messages_in),
+        ),
+        ScalarMetric(
+            "deflate_us_per_message",
+            "deflate CPU per message",
+            "us",
+            "CPU microseconds zlib spent compressing each message sent",
+            lambda metrics, _: _microseconds_each(
+                metrics.deflate_deflate_ns, metrics.compressed_messages_out
+            ),
+        ),
         ScalarMetric("reconnects", "reconnects", "count", "lost connections reopened in the background"),
         ScalarMetric(
             "reconnect_failures", "reconnects given up", "count", "background reconnects that gave up"
@@ -178,12 +240,22 @@ SCALAR_METRICS: dict[str, ScalarMetric] = {
         ),
     )
 }
+DEFLATE_COUNTERS = (
+    "deflate_payload_in",
+    "deflate_wire_in",
+    "deflate_inflate_ns",
+    "deflate_payload_out",
+    "deflate_wire_out",
+    "deflate_deflate_ns",
+)
+"""The ``compression`` sums the compression metrics derive from (bytes, CPU nanoseconds)."""
 COUNTERS: tuple[str, ...] = (
     "events",
+    *DEFLATE_COUNTERS,
     *(metric.key for metric in SCALAR_METRICS.values() if not metric.derive),
 )
 """What the store counts, and a worker's report carries: ``events`` (of locust-ws sessions, the
-``failure_rate`` denominator), then the counter metrics."""
+``failure_rate`` denominator), the compression sums, then the counter metrics."""
 CLOSE_CODE_METRIC = re.compile(r"close_code_(\d{1,5})")
 """``close_code_1006``: how many connections ended with that close code (a count)."""
 
@@ -262,6 +334,14 @@ class WebSocketMetrics:
     late_replies: int
     requests_cut_off: int
     closed_while_reconnecting: int
+    compressed_messages_in: int
+    compressed_messages_out: int
+    deflate_payload_in: int
+    deflate_wire_in: int
+    deflate_inflate_ns: int
+    deflate_payload_out: int
+    deflate_wire_out: int
+    deflate_deflate_ns: int
 
     def __init__(self, clock: Callable[[], float] = time.time, max_rows: int = MAX_ROWS) -> None:
         self._clock = clock
@@ -341,6 +421,8 @@ class WebSocketMetrics:
             if histogram is None:
                 histogram = row.histogram = LatencyHistogram()
             histogram.record_ms(response_time)
+        if "compression" in context:
+            self._compressed(context["compression"])
         on_kind = self._on_kind.get(kind)
         if on_kind is not None:
             on_kind(request_type, response_length or 0, exception, context)
@@ -458,6 +540,17 @@ class WebSocketMetrics:
         bucket = self._traffic_bucket()
         bucket[MESSAGES_IN] += 1
         bucket[BYTES_IN] += length
+
+    def _compressed(self, counts: Compression) -> None:
+        """What permessage-deflate did since the session's previous event (any kind)."""
+        self.compressed_messages_in += counts.messages_in
+        self.deflate_payload_in += counts.payload_in
+        self.deflate_wire_in += counts.wire_in
+        self.deflate_inflate_ns += counts.inflate_ns
+        self.compressed_messages_out += counts.messages_out
+        self.deflate_payload_out += counts.payload_out
+        self.deflate_wire_out += counts.wire_out
+        self.deflate_deflate_ns += counts.deflate_ns
 
     def _send_blocked(self, request_type: str, context: EventContext) -> None:
         send_ms = context.get("send_ms")

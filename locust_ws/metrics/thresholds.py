@@ -8,7 +8,8 @@ A threshold is ``<metric>[:<statistic>] <operator> <number>[<unit>]``:
   ``ms`` by default, ``s`` or ``us``), ``count``, ``failures`` or ``failure_rate`` (``1%`` or
   ``0.01``);
 - a single number from ``SCALAR_METRICS`` (``handshake_failure_rate``, ``open_connections_peak``,
-  ``reconnects``, ...) or ``close_code_<N>``;
+  ``reconnects``, ``compression_ratio_in>2x``, ``deflate_us_per_message<50us``, ...) or
+  ``close_code_<N>``;
 - a series of the target's Prometheus endpoint (``--ws-server-metrics``): ``server:process_open_fds``
   (its peak), ``server:process_open_fds:leak`` (1 when it did not return to its baseline after the
   load), ``server_leaks`` (how many series did not).
@@ -126,7 +127,8 @@ class Threshold:
     operator: str
     bound: float
     unit: str
-    """How values are shown: ``ms``, ``rate``, ``count``, ``per_s``, ``bytes`` or ``connections``."""
+    """How values are shown: ``ms``, ``rate``, ``count``, ``per_s``, ``bytes``, ``connections``,
+    ``ratio`` or ``us``."""
 
     def observe(self, source: MetricSource) -> float | None:
         """The metric's current value (ms, fraction or plain number); ``None`` without samples."""
@@ -172,7 +174,8 @@ class ThresholdResult:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A metric value as reports show it: ``1.234 ms``, ``0.50%``, ``12``, ``41.2/s``."""
+    """A metric value as reports show it: ``1.234 ms``, ``0.50%``, ``12``, ``41.2/s``, ``3.12x``,
+    ``8.4 us``."""
     if value is None:
         return "no samples"
     if unit == "ms":
@@ -181,6 +184,10 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value * 100:.2f}%"
     if unit == "per_s":
         return f"{value:.1f}/s"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    if unit == "us":
+        return f"{value:.1f} us"
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
@@ -254,7 +261,7 @@ def _scalar_threshold(text: str, metric: str, operator_text: str, number: float,
         raise ThresholdError(f"invalid threshold {text!r}: {hint}")
     if scalar.unit == "rate":
         return Threshold(text, metric, None, operator_text, _rate_bound(text, number, unit), "rate")
-    if scalar.unit == "per_s" and unit == "/s":
+    if (scalar.unit, unit) in (("per_s", "/s"), ("ratio", "x"), ("us", "us")):
         unit = ""
     _no_unit(text, unit, metric)
     return Threshold(text, metric, None, operator_text, number, scalar.unit)

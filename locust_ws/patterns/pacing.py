@@ -1,4 +1,5 @@
-"""``ConnectPacer``: spaces new connections so that at most ``rate`` handshakes start per second.
+"""``ConnectPacer``: spaces new connections so that at most ``rate`` handshakes start per second;
+``ReceivePacer``: slows a reader down to ``rate`` messages per second, on purpose.
 
 Pure arithmetic on timestamps you pass in, no sockets and no gevent. Handshakes go single file:
 each waits until ``1 / rate`` seconds after the previous one actually started, and records when
@@ -41,3 +42,23 @@ class ConnectPacer:
     def started(self, now: float) -> None:
         """Record that a handshake starts at ``now``."""
         self._last_start = now
+
+
+class ReceivePacer:
+    """When a deliberately slow reader may read again: ``rate`` messages per second on average.
+
+    Each read hands over whatever the socket held, so the pause comes after it and is as long as
+    those messages are worth at ``rate``. Like ``ConnectPacer``, a reader that waited for data
+    saves nothing up: the next pause is counted from the later of the last one's end and now.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if not math.isfinite(rate) or rate <= 0:
+            raise ValueError(f"receive rate must be a finite number of messages per second > 0 (got {rate})")
+        self.rate = rate
+        self._next_read = -math.inf
+
+    def pause_after(self, messages: int, now: float) -> float:
+        """Seconds to wait after reading ``messages`` messages at ``now`` (a monotonic clock)."""
+        self._next_read = max(self._next_read, now) + messages / self.rate
+        return max(0.0, self._next_read - now)

@@ -1,15 +1,19 @@
-"""What a server's handshake timestamps say: the peak handshake rate and the recovery time.
+"""What a reconnect storm did: the peak handshake rate and the recovery time, counted on the
+server, and the time until the clients were resubscribed, counted on the clients.
 
-Pure functions over epoch seconds (the demo server's ``GET /stats`` ``handshake_times``), no
-sockets. They are how the connect-rate cap is checked and how the reconnect-storm scenario sums
-up a storm: counted on the server, where the herd lands, not on the clients that caused it.
+Pure functions, no sockets. ``peak_rate`` and ``recovery_time`` read epoch seconds (the demo
+server's ``GET /stats`` ``handshake_times``): where the herd lands, not the clients that caused it;
+they are also how the connect-rate cap is checked. A reconnected socket is not yet a recovered
+client: ``counts_since`` and ``percentile_of_counts`` read the ``resubscribe <path>`` row (loss to
+the end of the ``on_connect`` hooks) one storm at a time.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 def peak_rate(times: Iterable[float], window: float = 1.0) -> float:
@@ -42,3 +46,23 @@ def recovery_time(
     if len(after) < needed:
         return None
     return after[needed - 1] - dropped_at
+
+
+def counts_since(before: Mapping[int, int], after: Mapping[int, int]) -> dict[int, int]:
+    """The samples added between two snapshots of a ``{value: count}`` histogram (Locust's
+    ``StatsEntry.response_times``, in rounded ms): what one storm added to a row that lives for
+    the whole run, on a master too, where only these aggregated counts arrive."""
+    added = {value: count - before.get(value, 0) for value, count in after.items()}
+    return {value: count for value, count in added.items() if count > 0}
+
+
+def percentile_of_counts(counts: Mapping[int, int], share: float) -> float | None:
+    """The smallest value at or below which ``share`` (0 < share <= 1) of the samples of a
+    ``{value: count}`` histogram fall (``None`` for no samples)."""
+    if not 0 < share <= 1:
+        raise ValueError("share must be in (0, 1]")
+    values = sorted(value for value, count in counts.items() if count > 0)
+    cumulative = list(itertools.accumulate(counts[value] for value in values))
+    if not cumulative:
+        return None
+    return float(values[bisect_left(cumulative, math.ceil(share * cumulative[-1]))])

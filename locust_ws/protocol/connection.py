@@ -8,7 +8,9 @@ back from ``send_message``, ``send_ping`` and ``send_close`` as bytes. Every rul
 lives here, so the gevent connection only pumps bytes and runs timers, and the rules are tested
 without a socket.
 
-The opening handshake is ``handshake.py``'s; this starts where it ends, in ``State.OPEN``.
+The opening handshake is ``handshake.py``'s; this starts where it ends, in ``State.OPEN``, with
+the permessage-deflate codec it negotiated, if any (``deflate``): messages sent are compressed,
+and the frame parser inflates the compressed ones received.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import enum
 from typing import NamedTuple
 
 from .codes import CloseCode, reply_close_code
+from .deflate import PerMessageDeflate
 from .frames import (
     OPCODE_BINARY,
     OPCODE_CLOSE,
     OPCODE_PING,
     OPCODE_PONG,
+    RSV1,
     FrameParser,
     MaskKeys,
     close_payload,
@@ -86,14 +90,21 @@ class InvalidState(Exception):
 class ClientProtocol:
     """One open WebSocket connection's protocol state; see the module docstring."""
 
-    __slots__ = ("_keys", "_outgoing", "_parser", "_pings", "closed", "state")
+    __slots__ = ("_keys", "_outgoing", "_parser", "_pings", "closed", "deflate", "state")
 
     def __init__(
-        self, max_message_size: int = 0, validate_utf8: bool = True, mask_keys: MaskKeys | None = None
+        self,
+        max_message_size: int = 0,
+        validate_utf8: bool = True,
+        mask_keys: MaskKeys | None = None,
+        deflate: PerMessageDeflate | None = None,
     ) -> None:
         """``max_message_size`` in bytes (0: no limit) and ``validate_utf8`` go to the frame
-        parser; ``mask_keys`` is the source of masking keys (one pool per process is enough)."""
-        self._parser = FrameParser(max_message_size, validate_utf8)
+        parser; ``mask_keys`` is the source of masking keys (one pool per process is enough);
+        ``deflate`` is the codec of a negotiated permessage-deflate."""
+        self._parser = FrameParser(max_message_size, validate_utf8, deflate)
+        self.deflate = deflate
+        """The permessage-deflate codec, with its counters; ``None`` when not negotiated."""
         self._keys = mask_keys or MaskKeys()
         self._outgoing: list[bytes] = []
         self._pings: dict[bytes, float] = {}
@@ -189,9 +200,12 @@ class ClientProtocol:
     # -- sending --------------------------------------------------------------------------------
 
     def send_message(self, payload: bytes, opcode: int) -> bytes:
-        """One masked data frame (text or binary) carrying ``payload``."""
+        """One masked data frame (text or binary) carrying ``payload``, compressed (RSV1 set)
+        when permessage-deflate was negotiated: we compress every message, as browsers do."""
         if self.state is not State.OPEN:
             raise InvalidState(f"the connection is {self.state.name.lower()}")
+        if self.deflate is not None:
+            return encode_frame(opcode | RSV1, self.deflate.compress(payload), self._keys.next())
         return encode_frame(opcode, payload, self._keys.next())
 
     def send_ping(self, payload: bytes, now: float) -> bytes:

@@ -9,6 +9,11 @@ payload is buffered. Text is validated as it arrives, across fragments and insid
 still incomplete, so invalid UTF-8 fails the connection (1007) at the first bad byte rather than
 after the whole message is buffered. ``encode_frame`` builds a client frame with a masking key.
 
+With permessage-deflate negotiated (``deflate.py``), a message whose first frame has RSV1 set is
+compressed: its frames are collected as they come and inflated once it is complete, and its text
+is validated after inflating. The size limit then bounds both its compressed size (before it is
+buffered) and its inflated size (while it is inflated).
+
 This is the hot path of every session: one ``feed`` per ``recv`` can deliver several frames, and
 a small unfragmented frame costs a few comparisons and one slice.
 """
@@ -18,8 +23,12 @@ from __future__ import annotations
 import codecs
 import os
 import struct
+from typing import TYPE_CHECKING
 
 from .codes import Opcode, is_valid_close_code
+
+if TYPE_CHECKING:
+    from .deflate import PerMessageDeflate
 
 # Plain ints for the hot path (an enum member's attribute lookup costs more than a global).
 OPCODE_CONT = int(Opcode.CONT)
@@ -28,6 +37,8 @@ OPCODE_BINARY = int(Opcode.BINARY)
 OPCODE_CLOSE = int(Opcode.CLOSE)
 OPCODE_PING = int(Opcode.PING)
 OPCODE_PONG = int(Opcode.PONG)
+RSV1 = 0x40
+"""The first header byte's "Per-Message Compressed" bit under permessage-deflate (RFC 7692 6)."""
 
 Frame = tuple[int, bytes]
 """``(opcode, payload)``: a complete data message (text or binary, reassembled from its fragments)
@@ -64,22 +75,27 @@ class FrameParser:
         "_needed",
         "_text",
         "_utf8",
+        "deflate",
         "error",
         "max_message_size",
         "validate_utf8",
     )
 
-    def __init__(self, max_message_size: int = 0, validate_utf8: bool = True) -> None:
+    def __init__(
+        self, max_message_size: int = 0, validate_utf8: bool = True, deflate: PerMessageDeflate | None = None
+    ) -> None:
         """``max_message_size`` in bytes (0: no limit); ``validate_utf8=False`` trusts the server's
-        text to be UTF-8 (RFC 6455 requires the check; skipping it saves CPU)."""
+        text to be UTF-8 (RFC 6455 requires the check; skipping it saves CPU); ``deflate`` is the
+        codec of a negotiated permessage-deflate (``None``: RSV1 is a protocol error)."""
         self.max_message_size = max_message_size
         self.validate_utf8 = validate_utf8
+        self.deflate = deflate
         self.error: ProtocolViolation | None = None
         self._chunks: list[bytes] = []  # received bytes not parsed yet
         self._buffered = 0
         self._needed = 0  # bytes the incomplete frame at the head of _chunks needs in all
         self._fragments: bytearray | None = None  # the message being reassembled
-        self._fragment_opcode = 0
+        self._fragment_opcode = 0  # its opcode, with RSV1 when it is compressed
         self._utf8: codecs.IncrementalDecoder | None = None  # validates a text message in pieces
         self._text = False  # the incomplete frame at the head of _chunks carries text to validate
         self._checked = 0  # bytes of that frame's payload validated so far
@@ -162,8 +178,10 @@ class FrameParser:
             opcode = first & 0x0F
             self._check_header(first, opcode, length)
             end = start + length
+            # (compressed text is validated once inflated: RSV1 keeps it from matching OPCODE_TEXT)
             text = self.validate_utf8 and (
-                opcode == OPCODE_TEXT or (opcode == OPCODE_CONT and self._fragment_opcode == OPCODE_TEXT)
+                first & 0x4F == OPCODE_TEXT
+                or (opcode == OPCODE_CONT and self._fragment_opcode == OPCODE_TEXT)
             )
             if end > size:
                 self._needed = end - position
@@ -182,16 +200,22 @@ class FrameParser:
                     _check_utf8(payload)
                 self._text, self._checked = False, 0
             if opcode in (OPCODE_TEXT, OPCODE_BINARY):
-                if fin:
+                if first & 0xC0 == 0x80:  # FIN set, RSV1 clear: a whole uncompressed message
                     frames.append((opcode, payload))
+                elif fin:
+                    frames.append(self._inflate(opcode, payload))
                 else:
                     self._fragments = bytearray(payload)
-                    self._fragment_opcode = opcode
+                    self._fragment_opcode = first & 0x4F
             elif opcode == OPCODE_CONT:
                 assert self._fragments is not None  # _check_header refuses a stray continuation
                 self._fragments += payload
                 if fin:
-                    frames.append((self._fragment_opcode, bytes(self._fragments)))
+                    message_opcode = self._fragment_opcode
+                    if message_opcode & RSV1:
+                        frames.append(self._inflate(message_opcode & 0x0F, bytes(self._fragments)))
+                    else:
+                        frames.append((message_opcode, bytes(self._fragments)))
                     self._fragments = None
                     self._fragment_opcode = 0
             else:
@@ -202,10 +226,19 @@ class FrameParser:
             self._needed = 0
         return position
 
+    def _inflate(self, opcode: int, data: bytes) -> Frame:
+        """A complete compressed message, inflated within ``max_message_size`` (RFC 7692 7.2.2)
+        and, for text, validated."""
+        assert self.deflate is not None  # _check_header refuses RSV1 without it
+        payload = self.deflate.decompress(data, True, self.max_message_size)
+        if opcode == OPCODE_TEXT and self.validate_utf8:
+            _check_utf8(payload)
+        return opcode, payload
+
     def _check_header(self, first: int, opcode: int, length: int) -> None:
         """Everything a frame header alone can break, checked before its payload is buffered."""
         if first & 0x70:
-            raise ProtocolViolation(1002, "reserved bits (RSV1-3) set without a negotiated extension")
+            self._check_reserved_bits(first, opcode)
         if opcode not in _KNOWN_OPCODES:
             raise ProtocolViolation(1002, f"reserved opcode {opcode}")
         if opcode >= OPCODE_CLOSE:
@@ -226,6 +259,19 @@ class FrameParser:
             raise ProtocolViolation(
                 1009, f"a message of {size} bytes exceeds max_message_size {self.max_message_size}"
             )
+
+    def _check_reserved_bits(self, first: int, opcode: int) -> None:
+        """RFC 6455 5.2: "MUST be 0 unless an extension is negotiated that defines meanings for
+        non-zero values." permessage-deflate defines RSV1 alone, and RFC 7692 6.1 limits it to
+        the first frame of a data message: "An endpoint MUST NOT set the 'Per-Message Compressed'
+        bit of control frames and non-first fragments of a data message."
+        """
+        if first & 0x70 != RSV1 or self.deflate is None:
+            raise ProtocolViolation(1002, "reserved bits (RSV1-3) set without a negotiated extension")
+        if opcode >= OPCODE_CLOSE:
+            raise ProtocolViolation(1002, f"RSV1 (compressed) set on a control frame (opcode {opcode})")
+        if opcode == OPCODE_CONT:
+            raise ProtocolViolation(1002, "RSV1 (compressed) set on a continuation frame")
 
 
 def _check_utf8(payload: bytes) -> None:
@@ -281,7 +327,7 @@ def mask(key: bytes, payload: bytes) -> bytes:
 
 
 def encode_frame(opcode: int, payload: bytes, key: bytes) -> bytes:
-    """One final, masked client frame carrying ``payload``."""
+    """One final, masked client frame carrying ``payload``; ``opcode`` may carry ``RSV1``."""
     size = len(payload)
     if size < 126:
         header = bytes((0x80 | opcode, 0x80 | size))

@@ -12,8 +12,11 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from .deflate import EXTENSION, DeflateOptions, DeflateParameters, NegotiationError, Params
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
@@ -82,9 +85,10 @@ def upgrade_request(
     key: str,
     headers: Headers = None,
     subprotocols: Sequence[str] | None = None,
+    extensions: str | None = None,
 ) -> bytes:
     """The ``GET`` upgrade request, with the same headers websocket-client sends (``Origin``
-    included, as browsers do)."""
+    included, as browsers do), plus ``Sec-WebSocket-Extensions: extensions`` when given."""
     hostport = f"[{host}]" if ":" in host else host
     if port not in (80, 443):
         hostport = f"{hostport}:{port}"
@@ -99,6 +103,8 @@ def upgrade_request(
     ]
     if subprotocols:
         lines.append(f"Sec-WebSocket-Protocol: {','.join(subprotocols)}")
+    if extensions:
+        lines.append(f"Sec-WebSocket-Extensions: {extensions}")
     lines.extend(header_lines(headers))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
@@ -121,7 +127,8 @@ def parse_response(head: bytes) -> HandshakeResponse:
 
 def check_upgrade(response: HandshakeResponse, key: str, subprotocols: Sequence[str] | None) -> str | None:
     """Check that a 101 response accepts our request (RFC 6455 4.1); return the subprotocol the
-    server chose, if any. Raises ``HandshakeError`` naming the first thing that is wrong."""
+    server chose, if any. Raises ``HandshakeError`` naming the first thing that is wrong. The
+    extensions it chose are ``check_extensions``'s."""
     headers = response.headers
     for name in ("upgrade", "connection"):
         wanted = "websocket" if name == "upgrade" else "upgrade"
@@ -129,8 +136,6 @@ def check_upgrade(response: HandshakeResponse, key: str, subprotocols: Sequence[
             raise HandshakeError(f"Invalid WebSocket Header: {name.title()} is not {wanted!r}")
     if not hmac.compare_digest(headers.get("sec-websocket-accept", ""), accept_for(key)):
         raise HandshakeError("Invalid WebSocket Header: Sec-WebSocket-Accept does not match our key")
-    if headers.get("sec-websocket-extensions"):
-        raise HandshakeError("Invalid WebSocket Header: the server chose an extension we did not offer")
     chosen = headers.get("sec-websocket-protocol")
     offered = [protocol.lower() for protocol in subprotocols or ()]
     if offered and (not chosen or chosen.lower() not in offered):
@@ -138,3 +143,102 @@ def check_upgrade(response: HandshakeResponse, key: str, subprotocols: Sequence[
     if chosen and not offered:
         raise HandshakeError(f"Invalid WebSocket Header: subprotocol {chosen!r} chosen but none offered")
     return chosen.lower() if chosen else None
+
+
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_LEXEME = re.compile(
+    rf'[ \t]*(?:(?P<token>{_TOKEN})|"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<separator>[;,=]))[ \t]*'
+)
+_IS_TOKEN = re.compile(_TOKEN)
+_ESCAPE = re.compile(r"\\(.)")
+
+Extension = tuple[str, Params]
+"""One element of a ``Sec-WebSocket-Extensions`` header: its name and its parameters."""
+
+
+_GRAMMAR = {
+    ("start", ","): "start",  # empty list elements are allowed (RFC 7230 7)
+    ("start", "token"): "name",
+    ("name", ";"): "semicolon",
+    ("name", ","): "start",
+    ("semicolon", "token"): "param",
+    ("param", "="): "equals",
+    ("param", ";"): "semicolon",
+    ("param", ","): "start",
+    ("equals", "token"): "value",
+    ("equals", "quoted"): "value",
+    ("value", ";"): "semicolon",
+    ("value", ","): "start",
+}
+"""(state, lexeme) -> the next state, for RFC 6455 9.1's grammar; any other pair is malformed."""
+
+
+def _lexemes(value: str) -> list[tuple[str, str]]:
+    """``value`` as ``(kind, text)`` pairs, kind ``token``, ``quoted`` (its text unescaped) or the
+    separator itself, then a closing ``,``."""
+    lexemes, position = [], 0
+    while position < len(value):
+        match = _LEXEME.match(value, position)
+        if match is None:
+            raise _malformed(value)
+        kind = match.lastgroup or ""
+        text = match.group(kind)
+        lexemes.append((text if kind == "separator" else kind, _ESCAPE.sub(r"\1", text)))
+        position = match.end()
+    return [*lexemes, (",", ",")]
+
+
+def _malformed(value: str) -> HandshakeError:
+    return HandshakeError(f"Invalid WebSocket Header: malformed Sec-WebSocket-Extensions {value[:80]!r}")
+
+
+def parse_extensions(value: str) -> list[Extension]:
+    """The elements of a ``Sec-WebSocket-Extensions`` value (RFC 6455 9.1)::
+
+        extension-list = 1#extension
+        extension = extension-token *( ";" extension-param )
+        extension-param = token [ "=" (token | quoted-string) ]
+
+    "When using the quoted-string syntax variant, the value after quoted-string unescaping MUST
+    conform to the 'token' ABNF." Repeated headers arrive joined by ", " (``parse_response``),
+    which is the same list. Raises ``HandshakeError`` on anything else."""
+    extensions: list[Extension] = []
+    params: list[tuple[str, str | None]] = []
+    state = "start"
+    for kind, text in _lexemes(value):
+        state = _GRAMMAR.get((state, kind), "")
+        if state == "name":
+            params = []
+            extensions.append((text, params))
+        elif state == "param":
+            params.append((text, None))
+        elif state == "value" and _IS_TOKEN.fullmatch(text):
+            params[-1] = (params[-1][0], text)
+        elif state in ("", "value"):
+            raise _malformed(value)
+    return extensions
+
+
+def check_extensions(headers: Mapping[str, str], offer: DeflateOptions | None) -> DeflateParameters | None:
+    """The permessage-deflate parameters the server's response agreed to, ``None`` when it chose
+    no extension. RFC 6455 4.1: "If the response includes a |Sec-WebSocket-Extensions| header
+    field and this header field indicates the use of an extension that was not present in the
+    client's handshake (the server has indicated an extension not requested by the client), the
+    client MUST _Fail the WebSocket Connection_." We offer one permessage-deflate element at most,
+    so the server may accept it once; ``DeflateOptions.accept`` checks its parameters."""
+    value = headers.get("sec-websocket-extensions", "")
+    if not value.strip():
+        return None
+    chosen = parse_extensions(value)
+    for name, _ in chosen:
+        if offer is None or name.lower() != EXTENSION:
+            raise HandshakeError(
+                f"Invalid WebSocket Header: the server chose extension {name!r}, which we did not offer"
+            )
+    if len(chosen) > 1:
+        raise HandshakeError(f"Invalid WebSocket Header: the server accepted {EXTENSION} {len(chosen)} times")
+    assert offer is not None
+    try:
+        return offer.accept(chosen[0][1])
+    except NegotiationError as error:
+        raise HandshakeError(f"Invalid WebSocket Header: {error}") from None

@@ -13,8 +13,11 @@ client it has). They plug in through these hooks, and no other method is overrid
 
 A protocol may also end the connection itself without a close row (``_close_quietly``, when it
 has reported the end already) and keep it down until the next ``connect`` (``_give_up``, when
-reopening cannot help). Every measurement leaves as a Locust ``request`` event through
-``Reporter``, with ``request_type`` set by the subclass.
+reopening cannot help). What a client had set up on a connection (subscriptions, rooms) is the
+locustfile's: ``on_connect`` hooks replay it after every reconnect, in the reconnect greenlet
+(never the reader, so they may wait for replies), before the calls waiting for the connection go
+on. Every measurement leaves as a Locust ``request`` event through ``Reporter``, with
+``request_type`` set by the subclass.
 """
 
 from __future__ import annotations
@@ -42,16 +45,21 @@ from ..errors import (
     InvalidURL,
     NotConnected,
     PongTimeout,
+    PortsExhausted,
     ReplyTimeout,
+    ResubscribeError,
     WaitTimeout,
 )
 from ..patterns.backoff import Backoff
+from ..patterns.pacing import ReceivePacer
 from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
 from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
+from ..protocol.deflate import CompressionSetting, deflate_options
 from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
+from ..transport.sources import PORT_EXHAUSTION_ERRNOS, SourceAddressError, local_port_range
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
 from .events import Kind
@@ -59,6 +67,7 @@ from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
 Predicate = Callable[[Any], bool]
+ConnectHook = Callable[[], None]
 _Arrival = tuple[Any, float, int]
 """A message as handed to a waiting task: the message, its ``perf_counter()`` arrival time, its bytes."""
 
@@ -67,6 +76,8 @@ NOT_CONNECTED_PAUSE_S = 1.0
 """Seconds a call on a connection that is down for good (no reconnect coming) waits before it
 fails: with ``wait_time = constant(0)`` a dead server would otherwise cost a core in failures."""
 _LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
+SLOW_READER_PUSH_ROW = "server push (slow reader)"
+"""The push-latency row of sessions with a ``receive_rate``: their receive lag."""
 
 
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -145,6 +156,10 @@ class WebSocketConnection:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         reconnect_close_codes: Collection[int] = RECONNECT_CLOSE_CODES,
         slow_handler_ms: float = 100.0,
+        source_address: str | Callable[[], str | None] | None = None,
+        receive_rate: float = 0.0,
+        receive_buffer: int = 0,
+        compression: CompressionSetting = None,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -155,7 +170,14 @@ class WebSocketConnection:
         (0: no limit) is refused with close code 1009 before its payload is read. A connection
         that ends with a code in ``reconnect_close_codes`` (1006 when it was lost) is reopened; one
         the server closed with another code (1000, 1008, 4001 ...) stays closed. Message handlers
-        run in the session's handler greenlet; one slower than ``slow_handler_ms`` is logged once."""
+        run in the session's handler greenlet; one slower than ``slow_handler_ms`` is logged once.
+        ``source_address`` (or a callable returning it, asked on every attempt) is the local IP
+        the connection leaves from (``None``: the kernel's choice). ``receive_rate`` (messages per
+        second, 0: as fast as they come) makes this a slow consumer on purpose, and
+        ``receive_buffer`` (bytes, 0: the kernel's) shrinks its socket's receive buffer, so the
+        server's send buffers fill soon after: how a test sees what a server does then.
+        ``compression`` (``"deflate"``, a ``DeflateOptions`` or a dict of its fields) offers
+        permessage-deflate on every connection; ``connect(compression=...)`` overrides it for one."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
@@ -177,6 +199,19 @@ class WebSocketConnection:
         self.skip_utf8_validation = skip_utf8_validation
         self.max_message_size = max_message_size
         self.reconnect_close_codes = frozenset(reconnect_close_codes)
+        self.source_address = source_address
+        self.receive_rate = receive_rate
+        self.receive_buffer = receive_buffer
+        self.receive_lag_ms: float | None = None
+        """How old the last server-stamped message (``server_ts``) was when it was read, in ms:
+        the receive lag, which grows while this client reads slower than the server sends."""
+        self.max_receive_lag_ms = 0.0
+        self.compression = deflate_options(compression)
+        """The permessage-deflate offer of every connection (``None``: compression off)."""
+        self.extensions = ""
+        """The extensions the server agreed to on the current or last connection, as a browser's
+        ``WebSocket.extensions`` shows them: ``permessage-deflate; client_max_window_bits=9`` or
+        ``""`` (none: compression off, or the server declined it)."""
         self.client_id = uuid.uuid4().hex[:16]
         """Stamped into fan-out messages as the sender, so our own copies are not counted."""
 
@@ -202,6 +237,7 @@ class WebSocketConnection:
         self._fresh_connection_state()
         self._connect_args: dict[str, Any] | None = None
         self._reconnector: gevent.Greenlet | None = None
+        self._connect_hooks: list[ConnectHook] = []
 
     # -- connection -------------------------------------------------------------------------
 
@@ -218,9 +254,32 @@ class WebSocketConnection:
         """True while the connection is open and its reader is running."""
         return self._ws is not None and self._reader is not None and not self._reader.dead
 
-    def _connect(self, connect_args: dict[str, Any]) -> None:
+    def on_connect(self, hook: ConnectHook) -> ConnectHook:
+        """Register ``hook()`` to run after every successful connect: the first one (in the caller
+        of ``connect``, e.g. ``on_start``) and every reconnect, so a locustfile re-subscribes what
+        the server forgot with the old connection. After a background reconnect the hooks run in
+        the reconnect greenlet, not the reader (they may send and wait for replies, timed as
+        usual) and not the task (which may be sleeping); a task call waiting for the reconnect
+        waits for them too, so it never runs on a half-restored connection. ``resubscribe
+        <label>`` then reports the time from the loss to the end of the hooks. Usable as a
+        decorator; hooks run in registration order."""
+        self._connect_hooks.append(hook)
+        return hook
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds (``None``: for good) for the connection to end, by the
+        server's close or a loss, without sending anything; True once it has ended (or was never
+        open), and ``close_code``/``close_reason`` say how. What an idle hold waits on."""
+        reader = self._reader
+        if reader is None:
+            return True
+        reader.join(timeout)
+        return reader.dead
+
+    def _connect(self, connect_args: dict[str, Any], reopened: bool = False) -> None:
         """Open a connection with ``connect_args`` (the arguments of ``_open``), remembered for
-        reconnecting; a failure starts the background reconnect (when on) and is raised."""
+        reconnecting, and run the ``on_connect`` hooks; a failure to open starts the background
+        reconnect (when on) and is raised. ``reopened``: a call reopening a closed connection."""
         self._stop_reconnecting()
         if self._ws is not None:
             self.close()
@@ -236,26 +295,52 @@ class WebSocketConnection:
         except ConnectError:
             self._start_reconnecting()
             raise
+        try:
+            self._resubscribe(reopened)
+        except ResubscribeError as error:
+            self._report.fire(Kind.HANDLER, f"on_connect {self._label}", None, 0, error)
+            raise
+
+    def _resubscribe(self, reopened: bool) -> None:
+        """Restore what the client had on the new connection: the ``on_connect`` hooks, in order.
+        ``reopened`` is False for a ``connect()`` of the locustfile's own. A hook that raises is
+        raised as a ``ResubscribeError``."""
+        for hook in self._connect_hooks:
+            try:
+                hook()
+            except Exception as error:
+                raise ResubscribeError(f"on_connect hook {getattr(hook, '__name__', hook)}", error) from error
+
+    def _has_resubscription(self) -> bool:
+        """Whether a reopened connection has anything to restore (and a ``resubscribe`` row)."""
+        return bool(self._connect_hooks)
 
     def _open(
         self,
         path_or_url: str,
-        headers: Mapping[str, str] | Sequence[str] | None,
+        headers: Mapping[str, str] | Sequence[str] | Callable[[], Any] | None,
         subprotocols: Sequence[str] | None,
-        query: Mapping[str, object] | None,
+        query: Mapping[str, object] | Callable[[], Mapping[str, object]] | None,
         name: str | None,
+        compression: CompressionSetting = None,
     ) -> None:
         """One connection attempt: the WebSocket handshake, then the protocol's (``_on_open``).
-        On success the reader and the heartbeat run; any failure is reported and raised as a
-        ``ConnectError``, and leaves no greenlet or socket behind."""
+        ``headers`` and ``query`` may be callables, called on each attempt. On success the reader
+        and the heartbeat run; any failure is reported and raised as a ``ConnectError``, and
+        leaves no greenlet or socket behind. ``compression`` ``None`` is the session's; ``False``
+        turns it off for this connection."""
+        # Callables are called on every (re)connect, so a refreshed token is the one sent.
+        sent_headers: Mapping[str, str] | Sequence[str] | None = headers() if callable(headers) else headers
+        sent_query = query() if callable(query) else query
+        offer = self.compression if compression is None else deflate_options(compression)
         try:
-            url = ws_url(self.base_url, path_or_url, query)
+            url = ws_url(self.base_url, path_or_url, sent_query)
         except ValueError as error:
             failure: ConnectError = InvalidURL(str(error))
             self._connect_name = name or f"connect {path_or_url or '/'}"
             self._report_connect(None, failure)
             raise failure from None
-        self._report.secrets = connection_secrets(url, headers)
+        self._report.secrets = connection_secrets(url, sent_headers)
         self.path = display_path(url)
         self._connect_name = name or f"connect {self.path}"
         self._label = self._connect_name.removeprefix("connect ")
@@ -264,23 +349,34 @@ class WebSocketConnection:
             "skip_utf8_validation": self.skip_utf8_validation,
             "max_message_size": self.max_message_size,
         }
-        if headers:
-            options["header"] = dict(headers) if isinstance(headers, Mapping) else list(headers)
+        if sent_headers:
+            options["header"] = (
+                dict(sent_headers) if isinstance(sent_headers, Mapping) else list(sent_headers)
+            )
         if subprotocols:
             options["subprotocols"] = list(subprotocols)
         if self.sslopt:
             options["sslopt"] = self.sslopt
+        source_address = self.source_address() if callable(self.source_address) else self.source_address
+        if source_address:
+            options["source_address"] = source_address
+        if self.receive_buffer:  # before connect, so the window the server sees is the small one
+            options["sockopt"] = ((socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer),)
+        if offer is not None:
+            options["compression"] = offer
         if self.connect_gate is not None:
             self.connect_gate()
         start = perf_counter()
         try:
             ws = self._create_connection(url, options)
         except Exception as error:  # noqa: BLE001 - every failure becomes one typed, readable entry
-            failure = _connect_failure(error, self.connect_timeout)
+            failure = _connect_failure(error, self.connect_timeout, source_address)
             self._report_connect((perf_counter() - start) * 1000.0, failure)
             raise failure from None
         handshake_ms = (perf_counter() - start) * 1000.0
         self._ws = ws
+        self._report.deflate = ws.deflate
+        self.extensions = str(ws.deflate.parameters) if ws.deflate is not None else ""
         self._fresh_connection_state()
         self._opening = True
         self._reader = gevent.spawn(self._read_loop, ws)
@@ -353,7 +449,9 @@ class WebSocketConnection:
 
     def _reconnect_loop(self, lost_at: float) -> None:
         """Reopen the connection with backoff and jitter until it works or the attempts run out;
-        ``reconnect <label>`` reports the time from the loss to the reopened connection."""
+        ``reconnect <label>`` reports the time from the loss to the reopened connection, and
+        ``resubscribe <label>`` (when there is something to restore) the time to the end of the
+        ``on_connect`` hooks. A connection lost again during the hooks is reopened again."""
         assert self.backoff is not None and self._connect_args is not None
         attempt = 0
         while not self.backoff.gives_up_at(attempt):
@@ -369,10 +467,30 @@ class WebSocketConnection:
                 failure = ConnectError(f"gave up reconnecting: {self._given_up}")
                 break
             self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", (perf_counter() - lost_at) * 1000.0)
-            return
+            if self._restore(lost_at):
+                return
+            attempt += 1
         else:
             failure = ConnectError(f"gave up reconnecting after {attempt} attempts")
         self._report.fire(Kind.RECONNECT, f"reconnect {self._label}", None, 0, failure)
+
+    def _restore(self, lost_at: float) -> bool:
+        """Run the resubscription on a reopened connection and report it; False when the
+        connection was lost again meanwhile with a code that reconnects (try again)."""
+        if not self._has_resubscription():
+            return True
+        error: Exception | None = None
+        try:
+            self._resubscribe(reopened=True)
+        except ResubscribeError as failure:
+            error = failure
+        again = not self.connected and self.close_code in self.reconnect_close_codes
+        if not self.connected and error is None:
+            error = ResubscribeError("the connection", f"closed again with code {self.close_code}")
+        self._report.fire(
+            Kind.RESUBSCRIBE, f"resubscribe {self._label}", (perf_counter() - lost_at) * 1000.0, 0, error
+        )
+        return not again
 
     def _give_up(self, reason: str) -> None:
         """Keep the connection down until the next ``connect``, because reopening it cannot help
@@ -556,7 +674,13 @@ class WebSocketConnection:
             message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
         )
         for kind, latency in latencies:
-            self._report.fire(Kind(kind), _LATENCY_ROWS[kind], latency)
+            name = _LATENCY_ROWS[kind]
+            if kind == Kind.PUSH:
+                self.receive_lag_ms = latency
+                self.max_receive_lag_ms = max(self.max_receive_lag_ms, latency)
+                if self.receive_rate > 0:  # a slow reader's lag is its own row, not the others' tail
+                    name = SLOW_READER_PUSH_ROW
+            self._report.fire(Kind(kind), name, latency)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -564,9 +688,13 @@ class WebSocketConnection:
         """Pump the transport's events until it says how the connection ended."""
         closed: Closed | None = None
         on_data = self._on_data
+        pacer = ReceivePacer(self.receive_rate) if self.receive_rate > 0 else None
         try:
             while closed is None:
-                for event in ws.read():
+                events = ws.read()
+                if pacer is not None:  # a slow consumer: what the socket held is read, then a pause
+                    gevent.sleep(pacer.pause_after(len(events), perf_counter()))
+                for event in events:
                     if isinstance(event, Message):
                         on_data(event.opcode, event.payload)
                     elif isinstance(event, Pong):
@@ -661,7 +789,7 @@ class WebSocketConnection:
         if self._opening and not self.reconnecting:
             raise self._report_not_connected(name, "not connected (handshake under way)")
         reconnector = self._reconnector
-        if reconnector is not None and not reconnector.dead:
+        if reconnector is not None and not reconnector.dead and reconnector is not gevent.getcurrent():
             reconnector.join(self.reply_timeout if timeout is None else timeout)
             if self._opening or not self.connected:
                 raise self._report_not_connected(name, "not connected (reconnecting)")
@@ -671,7 +799,7 @@ class WebSocketConnection:
             if self.backoff is None or self._connect_args is None or not self._may_reopen():
                 gevent.sleep(NOT_CONNECTED_PAUSE_S)
                 raise self._report_not_connected(name, self._down_reason())
-            self._connect(self._connect_args)
+            self._connect(self._connect_args, reopened=True)
         assert self._ws is not None
         return self._ws
 
@@ -738,10 +866,14 @@ def _answered(reply: Reply, started: float, answer: tuple[Any, float, int]) -> N
     reply.response_time = (received_at - started) * 1000.0
 
 
-def _connect_failure(error: Exception, timeout: float) -> ConnectError:
+def _connect_failure(error: Exception, timeout: float, source_address: str | None = None) -> ConnectError:
     """Translate whatever websocket-client or the socket layer raised into one readable failure."""
     if isinstance(error, ConnectError):
         return error
+    if isinstance(error, SourceAddressError):
+        return ConnectError(str(error))
+    if isinstance(error, OSError) and error.errno in PORT_EXHAUSTION_ERRNOS:
+        return PortsExhausted(source_address, local_port_range())
     if isinstance(error, HandshakeTimeout):
         return ConnectTimeout(timeout, error.phase)
     if isinstance(error, websocket.WebSocketBadStatusException):

@@ -16,7 +16,7 @@ master land on the same rows as the members.
 from __future__ import annotations
 
 import enum
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 
 class Kind(str, enum.Enum):
@@ -54,6 +54,9 @@ class Kind(str, enum.Enum):
     RECONNECT = "reconnect"
     """A lost connection reopened in the background, timed from the loss; a failure when the
     reconnect loop gave up."""
+    RESUBSCRIBE = "resubscribe"
+    """A reopened connection made whole again: its ``on_connect`` hooks (and Socket.IO's room
+    rejoins) done, timed from the loss; a failure when a hook raised or a rejoin was refused."""
     CUT_OFF = "cut_off"
     """A round trip whose request was sent but whose caller was stopped (the run ended, a
     ramp-down, its own ``gevent.Timeout``) and whose reply never came before the connection
@@ -72,6 +75,23 @@ class Kind(str, enum.Enum):
         return str.__format__(self, format_spec)
 
 
+class Compression(NamedTuple):
+    """What permessage-deflate did on one connection since the previous event of its session:
+    the messages it compressed (out) and inflated (in), their payload bytes, their compressed bytes
+    on the wire (frame payloads, headers not counted) and the CPU nanoseconds zlib took. The counts
+    ride on whichever event the session fires next, so their sums are exact, not their split
+    between events."""
+
+    messages_in: int
+    payload_in: int
+    wire_in: int
+    inflate_ns: int
+    messages_out: int
+    payload_out: int
+    wire_out: int
+    deflate_ns: int
+
+
 class EventContext(TypedDict, total=False):
     """The keys of a session event's ``context``, besides whatever ``User.context()`` adds."""
 
@@ -88,3 +108,6 @@ class EventContext(TypedDict, total=False):
     left. A ``request`` event without the key counts as one message sent of unknown size."""
     namespace: str
     """Socket.IO events: the namespace they belong to."""
+    compression: Compression
+    """Any event of a connection that negotiated permessage-deflate, when its codec has compressed
+    or inflated a message since the session's previous event."""

@@ -1,8 +1,9 @@
 """The one place where measurements leave a session: Locust ``request`` events.
 
 Every event carries its ``Kind`` as ``context["ws_kind"]``, plus the measurements of that kind
-(``close_code``, ``send_ms``, ``sent_bytes``, ``namespace``): the contract of ``events.py``, which
-listeners such as the metrics read instead of parsing row names, which locustfiles may rename.
+(``close_code``, ``send_ms``, ``sent_bytes``, ``namespace``) and what permessage-deflate did since
+the previous event (``compression``): the contract of ``events.py``, which listeners such as the
+metrics read instead of parsing row names, which locustfiles may rename.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from locust import User
 from locust.event import EventHook
 
+from ..protocol.deflate import PerMessageDeflate
 from ..redaction import redact_error
-from .events import EventContext, Kind
+from .events import Compression, EventContext, Kind
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -31,6 +33,9 @@ class Reporter:
         self._user_context = None if plain else user.context
         self.secrets: frozenset[str] = frozenset()
         """The credentials of the current connection, scrubbed from every failure text."""
+        self.deflate: PerMessageDeflate | None = None
+        """The permessage-deflate codec of the current connection, whose counters every event
+        takes along (``None``: no compression, nothing to add)."""
 
     def fire(
         self,
@@ -50,6 +55,10 @@ class Reporter:
         if self._user_context is not None:  # the session's keys win over the user's
             event = {**self._user_context(), **context}
         event["ws_kind"] = kind
+        if self.deflate is not None:
+            counts = self.deflate.take()
+            if counts is not None:
+                event["compression"] = Compression(*counts)
         self.request_event.fire(
             request_type=self.request_type,
             name=name,

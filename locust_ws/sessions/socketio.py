@@ -40,8 +40,10 @@ from ..errors import (
     ConnectionClosed,
     ConnectTimeout,
     NamespaceRefused,
+    ResubscribeError,
 )
 from ..protocol import socketio_packets as packets
+from ..protocol.deflate import CompressionSetting
 from ..protocol.engineio import EngineOpen, endpoint
 from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
@@ -102,14 +104,16 @@ class SocketIOSession(WebSocketConnection):
         ack_timeout: float = 5.0,
         room_key: str = "room",
         retry_refused_namespaces: bool = False,
+        rejoin_rooms: bool = True,
         **options: Any,
     ) -> None:
         """``ack_timeout``: default seconds ``call`` and ``wait_for`` wait; ``room_key``: the
         payload key of ``room=``, ``join`` and ``leave``; ``retry_refused_namespaces``: ask again
-        on every reconnect for the namespaces the server refused (see the attribute); ``options``:
-        ``WebSocketConnection``'s (``connect_timeout``, ``close_timeout``, stamp keys, ``backoff``,
-        ``connect_gate``, ``sslopt``, ``slow_handler_ms``). The heartbeat comes from the server, so
-        it takes no ping options."""
+        on every reconnect for the namespaces the server refused (see the attribute);
+        ``rejoin_rooms``: after a reconnect, join again the rooms ``join`` had put us in;
+        ``options``: ``WebSocketConnection``'s (``connect_timeout``, ``close_timeout``, stamp keys,
+        ``backoff``, ``connect_gate``, ``sslopt``, ``slow_handler_ms``). The heartbeat comes from
+        the server, so it takes no ping options."""
         super().__init__(
             base_url,
             request_event,
@@ -132,6 +136,8 @@ class SocketIOSession(WebSocketConnection):
         ``connect``."""
         self.namespaces: dict[str, str] = {}
         """Connected namespaces and their Socket.IO session ids."""
+        self.rejoin_rooms = rejoin_rooms
+        self._joined: dict[tuple[str, str], str] = {}  # (namespace, room) -> join event, kept on loss
         self._requested: tuple[str, ...] = ("/",)
         self._refused: dict[str, NamespaceRefused] = {}  # until the next connect()
         self._auth: Any = None
@@ -176,6 +182,7 @@ class SocketIOSession(WebSocketConnection):
         query: Mapping[str, object] | None = None,
         transports: Sequence[str] = ("websocket",),
         socketio_path: str = "socket.io",
+        compression: CompressionSetting = None,
     ) -> None:
         """Connect to the Socket.IO server at ``url`` (default: the user's host) and to each of
         ``namespaces``; each is reported as ``connect <namespace>``.
@@ -186,7 +193,9 @@ class SocketIOSession(WebSocketConnection):
         Engine.IO long-polling instead (no upgrade). A namespace the server refuses is a failed
         ``connect <namespace>`` row and stays out of ``namespaces``, the others stay connected.
         A refused handshake, a handshake that does not complete, or every namespace refused
-        raises a ``ConnectError`` carrying the server's message, after reporting it."""
+        raises a ``ConnectError`` carrying the server's message, after reporting it.
+        ``compression`` offers permessage-deflate on the WebSocket transport, as for
+        ``WebSocketSession.connect``."""
         namespaces = (namespaces,) if isinstance(namespaces, str) else tuple(namespaces)
         if not namespaces or not all(isinstance(n, str) and n.startswith("/") for n in namespaces):
             raise ValueError(f"namespaces must be names starting with '/', got {namespaces!r}")
@@ -194,13 +203,19 @@ class SocketIOSession(WebSocketConnection):
         self._requested = namespaces
         self._refused.clear()
         self._auth = auth
+        self._joined.clear()  # a connection of the locustfile's own starts in no room
         self._connect(
             {
                 "path_or_url": endpoint(url, socketio_path),
                 "headers": headers,
                 "subprotocols": None,
-                "query": self.eio.handshake_query(query),
+                "query": (
+                    (lambda: self.eio.handshake_query(query()))
+                    if callable(query)
+                    else self.eio.handshake_query(query)
+                ),
                 "name": None,
+                "compression": compression,
             }
         )
 
@@ -213,6 +228,7 @@ class SocketIOSession(WebSocketConnection):
                 for namespace in list(self.namespaces):
                     self._send_packet(self._ws, packets.disconnect_frames(namespace))
         super().close(code, reason)
+        self._joined.clear()
 
     def _wanted(self) -> tuple[str, ...]:
         """The namespaces a (re)connect asks for: the requested ones the server has not refused
@@ -408,13 +424,38 @@ class SocketIOSession(WebSocketConnection):
         """Ask the server to put us in ``room`` (``call(event, {room_key: room})``, reported as
         ``call join``). An ack such as ``{"ok": false, "error": "rate_limited"}`` makes it a
         failure (``ActionRefused``); on success ``rooms[namespace]`` holds the room."""
-        return self._rooms.join(room, namespace=namespace, event=event, timeout=timeout)
+        return self._remember(
+            self._rooms.join(room, namespace=namespace, event=event, timeout=timeout), room, namespace, event
+        )
 
     def leave(
         self, room: str, *, namespace: str = "/", event: str = "leave", timeout: float | None = None
     ) -> Reply:
         """The counterpart of ``join``: ``call(event, {room_key: room})`` as ``call leave``."""
-        return self._rooms.leave(room, namespace=namespace, event=event, timeout=timeout)
+        return self._remember(
+            self._rooms.leave(room, namespace=namespace, event=event, timeout=timeout), room, namespace, None
+        )
+
+    def _remember(self, reply: Reply, room: str, namespace: str, event: str | None) -> Reply:
+        """Keep a confirmed join (its event, for the rejoin) or leave in ``_joined``, which, unlike
+        ``rooms``, outlives a lost connection."""
+        if reply.ok and event is not None:
+            self._joined[(namespace, room)] = event
+        elif reply.ok:
+            self._joined.pop((namespace, room), None)
+        return reply
+
+    def _has_resubscription(self) -> bool:
+        return super()._has_resubscription() or (self.rejoin_rooms and bool(self._joined))
+
+    def _resubscribe(self, reopened: bool) -> None:
+        """Rooms first (``rejoin_rooms``: the server forgot them with the old connection), then the
+        ``on_connect`` hooks, which may rely on being back in them."""
+        if reopened and self.rejoin_rooms:
+            for (namespace, room), event in list(self._joined.items()):
+                if namespace in self.namespaces and not self.join(room, namespace=namespace, event=event).ok:
+                    raise ResubscribeError(f"rejoin {room}", f"{event} {room} in {namespace} failed")
+        super()._resubscribe(reopened)
 
     def _payload(self, data: Any, room: str | None, stamp: bool) -> Any:
         if room is None and not stamp:
@@ -548,6 +589,7 @@ class SocketIOSession(WebSocketConnection):
         if self.namespaces.pop(namespace, None) is None:
             return
         self._rooms.forget(namespace)
+        self._joined = {key: event for key, event in self._joined.items() if key[0] != namespace}
         self._report.fire(Kind.CLOSE, f"disconnect {namespace}", None, 0, namespace=namespace)
         if not self.namespaces:
             self._close_quietly()

@@ -19,6 +19,7 @@ from typing import Any, Literal, overload
 from locust.event import EventHook
 
 from ..errors import ConnectionClosed, PayloadError
+from ..protocol.deflate import CompressionSetting
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
 from .connection import Predicate, WebSocketConnection
 from .events import Kind
@@ -67,12 +68,16 @@ class WebSocketSession(WebSocketConnection):
         subprotocols: Sequence[str] | None = None,
         query: Mapping[str, object] | None = None,
         name: str | None = None,
+        compression: CompressionSetting = None,
     ) -> None:
         """Open the connection and report the handshake as ``connect <path>`` (or ``name``).
 
         ``path_or_url`` is relative to the user's host or a full ``ws://``/``wss://`` URL; ``query``
         is appended to it. Anything but a verified ``101 Switching Protocols`` is a failure entry
-        and raises a ``ConnectError`` (which Locust treats as "end this task, wait, go on")."""
+        and raises a ``ConnectError`` (which Locust treats as "end this task, wait, go on").
+        ``compression="deflate"`` (or a ``DeflateOptions``, or a dict of its fields) offers
+        permessage-deflate (default: the session's ``compression``; ``False``: off); whether the
+        server agreed shows in ``extensions``."""
         self._connect(
             {
                 "path_or_url": path_or_url,
@@ -80,6 +85,7 @@ class WebSocketSession(WebSocketConnection):
                 "subprotocols": subprotocols,
                 "query": query,
                 "name": name,
+                "compression": compression,
             }
         )
 

@@ -26,6 +26,7 @@ from gevent.lock import Semaphore
 from ..errors import ConnectError, ConnectTimeout, HandshakeRejected
 from ..protocol.connection import Closed, Event, Initiator, Message
 from ..protocol.frames import OPCODE_BINARY, OPCODE_TEXT
+from .sources import SourceAddressAdapter
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}
@@ -37,6 +38,9 @@ class _Interrupted(Exception):
 
 class PollingTransport:
     """One Engine.IO long-polling session (``sid``) on its own HTTP connection pool."""
+
+    deflate = None
+    """HTTP bodies, not WebSocket frames: permessage-deflate never applies."""
 
     def __init__(self, http: requests.Session, url: str, packets: list[eio.Packet], timeout: float) -> None:
         opening = packets[0] if packets else None
@@ -60,6 +64,9 @@ class PollingTransport:
         """The handshake ``GET`` on ``url`` (a ``ws(s)://`` URL with ``transport=polling``) with the
         headers, timeout and TLS options ``WebSocketConnection`` prepared for a WebSocket."""
         http = requests.Session()
+        if options.get("source_address"):
+            for scheme in ("http://", "https://"):
+                http.mount(scheme, SourceAddressAdapter(options["source_address"]))
         headers = options.get("header") or {}
         http.headers.update(dict(headers) if isinstance(headers, dict) else _header_lines(headers))
         sslopt = options.get("sslopt") or {}

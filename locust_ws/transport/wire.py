@@ -16,12 +16,15 @@ Plain ``ws://`` connections also get a lean opening handshake (``handshake.py``)
 the response, no thread-pool DNS lookup for IP literals. ``wss://``, proxies (options or the
 ``http_proxy`` environment, as websocket-client reads it), redirects and callers overriding the
 handshake's own headers use websocket-client's ``create_connection``, and then the same frame path
-on the socket it opened.
+on the socket it opened. Either way, a ``compression`` option offers permessage-deflate and the
+server's answer is checked here (``handshake.check_extensions``) before the protocol is built with
+the codec they agreed on.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import socket
 from time import monotonic, perf_counter
@@ -31,11 +34,14 @@ import gevent
 import gevent.socket
 import websocket
 from gevent.lock import Semaphore
+from websocket._http import _ssl_socket
 from websocket._url import get_proxy_info, parse_url
 
 from ..protocol import handshake
 from ..protocol.connection import ClientProtocol, Closed, Event
+from ..protocol.deflate import DeflateOptions, PerMessageDeflate
 from ..protocol.frames import OPCODE_TEXT, MaskKeys
+from .sources import bind_source
 
 READ_SIZE = 64 * 1024
 """Bytes asked of each ``recv``; more while a larger frame is incomplete (up to ``MAX_READ_SIZE``)."""
@@ -64,6 +70,8 @@ class Transport(Protocol):
 
     @property
     def closed(self) -> Closed | None: ...
+    @property
+    def deflate(self) -> PerMessageDeflate | None: ...
     def read(self) -> list[Event]: ...
     def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int: ...
     def ping(self, payload: bytes = b"") -> None: ...
@@ -98,6 +106,11 @@ class WireSocket:
     def closed(self) -> Closed | None:
         """How the connection ended, once it has."""
         return self.protocol.closed
+
+    @property
+    def deflate(self) -> PerMessageDeflate | None:
+        """The permessage-deflate codec the handshake agreed on (with its counters), or ``None``."""
+        return self.protocol.deflate
 
     def read(self) -> list[Event]:
         """Block until the bytes read complete at least one event and return them. When the
@@ -156,16 +169,19 @@ class WireSocket:
     def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int:
         """Send one data frame; return the payload size. With ``timeout`` (seconds) a send the
         server does not read in time raises ``SendTimeout``, and the connection, now holding a
-        half-written frame, is given up."""
-        frame = self.protocol.send_message(payload, opcode)
+        half-written frame, is given up. The frame is built under the send lock: with
+        permessage-deflate's context takeover each message is compressed against the ones before
+        it, so messages must reach the wire in the order they were compressed, and one compressed
+        but never sent would corrupt every later one."""
         if timeout is None:
             with self._send_lock:
-                _send_all(self.sock, frame)
+                _send_all(self.sock, self.protocol.send_message(payload, opcode))
             return len(payload)
         deadline = monotonic() + timeout
         if not self._send_lock.acquire(timeout=timeout):
             raise SendTimeout(f"send waited {timeout:g} s for the frames before it")
         try:
+            frame = self.protocol.send_message(payload, opcode)
             sent = self.sock.send(frame)
             if sent < len(frame):
                 self._send_rest(memoryview(frame)[sent:], deadline, timeout)
@@ -214,27 +230,38 @@ def describe_error(error: BaseException) -> str:
 def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
     """Open ``url`` with websocket-client's option names (``timeout``: one deadline in seconds for
     the whole handshake, ``header``, ``subprotocols``, ``sslopt``) plus ``max_message_size`` and
-    ``skip_utf8_validation`` for the protocol. Failures raise what websocket-client or the socket
-    layer raises, and ``HandshakeTimeout`` naming the phase the deadline passed in."""
+    ``skip_utf8_validation`` for the protocol, ``compression`` (a ``DeflateOptions``) to offer
+    permessage-deflate, and ``source_address`` (the local IP to connect from; not through a
+    proxy). Failures raise what websocket-client or the socket layer raises, and
+    ``HandshakeTimeout`` naming the phase the deadline passed in."""
     options = dict(options)
-    protocol = ClientProtocol(
-        options.pop("max_message_size", 0), not options.pop("skip_utf8_validation", False), MASK_KEYS
+    offer: DeflateOptions | None = options.pop("compression", None)
+    protocol = functools.partial(
+        ClientProtocol,
+        options.pop("max_message_size", 0),
+        not options.pop("skip_utf8_validation", False),
+        MASK_KEYS,
     )
     timeout = options.get("timeout")
+    source_address = options.pop("source_address", None)
     deadline = None if timeout is None else monotonic() + timeout
     hostname, port, resource, secure = parse_url(url)
     if secure or _proxied(hostname, options) or handshake.overrides_reserved(options.get("header")):
-        return _open_with_websocket_client(url, options, protocol, deadline)
-    sock = _connect(hostname, port, timeout)
+        return _open_with_websocket_client(url, options, offer, protocol, deadline, source_address)
+    sock = _connect(hostname, port, timeout, source_address, options.get("sockopt", ()))
     try:
         key = handshake.new_key()
         subprotocols, headers = options.get("subprotocols"), options.get("header")
-        _send_all(sock, handshake.upgrade_request(resource, hostname, port, key, headers, subprotocols))
+        extensions = offer.offer() if offer is not None else None
+        _send_all(
+            sock, handshake.upgrade_request(resource, hostname, port, key, headers, subprotocols, extensions)
+        )
         head, early = _read_head(sock, deadline)
         response = handshake.parse_response(head)
         if response.status in handshake.REDIRECT_STATUSES:
             sock.close()
-            return _open_with_websocket_client(url, options, protocol, deadline)  # it follows redirects
+            return _open_with_websocket_client(url, options, offer, protocol, deadline, source_address)
+
         if response.status != 101:
             raise websocket.WebSocketBadStatusException(
                 f"Handshake status {response.status} {response.reason}",
@@ -244,12 +271,22 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
             )
         try:
             subprotocol = handshake.check_upgrade(response, key, subprotocols)
+            deflate = _negotiated(response.headers, offer)
         except handshake.HandshakeError as error:
             raise websocket.WebSocketException(str(error)) from None
     except BaseException:
         sock.close()
         raise
-    return WireSocket(sock, protocol, early, subprotocol)
+    return WireSocket(sock, protocol(deflate=deflate), early, subprotocol)
+
+
+def _negotiated(headers: dict[str, str], offer: DeflateOptions | None) -> PerMessageDeflate | None:
+    """The codec for the permessage-deflate the response agreed to (``HandshakeError`` when it
+    breaks RFC 7692), ``None`` when it chose none."""
+    agreed = handshake.check_extensions(headers, offer)
+    if agreed is None or offer is None:
+        return None
+    return PerMessageDeflate.for_client(agreed, offer)
 
 
 def _proxied(hostname: str, options: dict[str, Any]) -> bool:
@@ -270,20 +307,54 @@ def _send_all(sock: socket.socket, data: bytes) -> None:
 
 
 def _open_with_websocket_client(
-    url: str, options: dict[str, Any], protocol: ClientProtocol, deadline: float | None
+    url: str,
+    options: dict[str, Any],
+    offer: DeflateOptions | None,
+    protocol: functools.partial[ClientProtocol],
+    deadline: float | None,
+    source_address: str | None = None,
 ) -> WireSocket:
     """TLS, proxies and redirects through websocket-client, which knows them, within what is left
-    of the deadline (its own ``timeout`` is per socket operation)."""
+    of the deadline (its own ``timeout`` is per socket operation). websocket-client cannot bind a
+    source address: then the TCP (and TLS) socket is ours, handed to it as ``socket``. Its
+    handshake ignores extensions, so our offer goes in as a header and the answer is checked here;
+    without an offer the response's extensions go unchecked, as callers who write their own
+    ``Sec-WebSocket-Extensions`` header expect."""
+    if offer is not None:
+        lines = handshake.header_lines(options.get("header"))
+        if any(line.split(":", 1)[0].strip().lower() == "sec-websocket-extensions" for line in lines):
+            raise ValueError("compression and a Sec-WebSocket-Extensions header of your own: choose one")
+        options["header"] = [*lines, f"Sec-WebSocket-Extensions: {offer.offer()}"]
     remaining = None if deadline is None else max(deadline - monotonic(), 0.001)
     with gevent.Timeout(remaining, HandshakeTimeout("no completed TLS and HTTP handshake")):
+        if source_address is not None:
+            hostname, port, _, secure = parse_url(url)
+            if _proxied(hostname, options):
+                raise websocket.WebSocketException("a source address cannot be used through a proxy")
+            sock = _connect(hostname, port, remaining, source_address, options.get("sockopt", ()))
+            options["socket"] = _ssl_socket(sock, options.get("sslopt") or {}, hostname) if secure else sock
         ws = websocket.create_connection(url, **options)
+    deflate = None
+    if offer is not None:
+        try:
+            deflate = _negotiated(ws.getheaders() or {}, offer)
+        except handshake.HandshakeError as error:
+            ws.shutdown()
+            raise websocket.WebSocketException(str(error)) from None
     sock, ws.sock = ws.sock, None  # ours from now on; websocket-client never read past the 101
-    return WireSocket(sock, protocol, subprotocol=ws.getsubprotocol())
+    return WireSocket(sock, protocol(deflate=deflate), subprotocol=ws.getsubprotocol())
 
 
-def _connect(hostname: str, port: int, timeout: float | None) -> socket.socket:
+def _connect(
+    hostname: str,
+    port: int,
+    timeout: float | None,
+    source_address: str | None = None,
+    sockopt: Any = (),
+) -> socket.socket:
     """A connected TCP socket with websocket-client's socket options (``TCP_NODELAY``,
-    keepalive). An IP literal is used as is: resolving it would cost a thread-pool round trip."""
+    keepalive) and the caller's (``sockopt``), from ``source_address`` when given. An IP literal
+    is used as is: resolving it would cost a thread-pool round trip."""
     addresses = _literal_address(hostname, port)
     if addresses is None:
         try:
@@ -300,8 +371,10 @@ def _connect(hostname: str, port: int, timeout: float | None) -> socket.socket:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.settimeout(timeout)
-            for option in websocket.DEFAULT_SOCKET_OPTION:
+            for option in (*websocket.DEFAULT_SOCKET_OPTION, *sockopt):
                 sock.setsockopt(*option)
+            if source_address is not None:
+                bind_source(sock, source_address)
             sock.connect(address)
         except ConnectionRefusedError as refused:
             sock.close()

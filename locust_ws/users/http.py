@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from locust.clients import HttpSession, ResponseContextManager
+from locust.clients import HttpSession, LocustHttpAdapter, ResponseContextManager
 from locust.event import EventHook
 
 from ..protocol.urls import display_path
 from ..redaction import connection_secrets, redact, redact_error
+from ..transport.sources import SourceAddressAdapter
 
 LIBRARY_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "websocket")
 """The loggers of the HTTP and WebSocket libraries whose debug records quote URLs."""
@@ -69,6 +70,11 @@ class RealtimeHttpSession(HttpSession):
             name = display_path(self._build_url(url.decode() if isinstance(url, bytes) else url))
         return super().request(method, url, name, *args, **kwargs)
 
+    def bind_source(self, address: str) -> None:
+        """Send every request from the local IP ``address`` (``RealtimeUser.source_addresses``)."""
+        for scheme in ("http://", "https://"):
+            self.mount(scheme, _SourceAddressLocustAdapter(address, pool_manager=None))
+
     def merge_environment_settings(
         self,
         url: str,
@@ -81,6 +87,10 @@ class RealtimeHttpSession(HttpSession):
         if verify is None and isinstance(self.verify, str):
             settings["verify"] = self.verify
         return settings
+
+
+class _SourceAddressLocustAdapter(SourceAddressAdapter, LocustHttpAdapter):
+    """Locust's adapter (its TLS shortcuts kept) with connections leaving from one address."""
 
 
 class _RedactingRequestEvent:

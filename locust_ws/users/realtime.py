@@ -26,7 +26,7 @@ import logging
 import ssl
 import time
 import weakref
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
@@ -39,13 +39,26 @@ from ..patterns.backoff import Backoff
 from ..patterns.cooldown import Cooldowns
 from ..patterns.stagger import ConnectGate
 from ..protocol.codes import RECONNECT_CLOSE_CODES
+from ..protocol.deflate import CompressionSetting
 from ..protocol.urls import http_url
 from ..sessions.connection import DEFAULT_MAX_MESSAGE_SIZE
+from ..transport.sources import parse_source_addresses, pick_source_address
 from . import attributes
 from .attributes import Check
 from .http import RealtimeHttpSession
 
 logger = logging.getLogger(__name__)
+
+
+def _source_addresses_problem(value: Any) -> str | None:
+    """``source_addresses``: addresses and networks, as one string or a list of strings."""
+    if not isinstance(value, (str, list, tuple)) or not all(isinstance(item, str) for item in value):
+        return "expected addresses or networks: a string or a list of strings"
+    try:
+        parse_source_addresses(value)
+    except ValueError as error:
+        return f"expected addresses or networks: {error}"
+    return None
 
 
 class Closable(Protocol):
@@ -76,6 +89,9 @@ class RealtimeUser(User):
     """Payload key of the sender's id, so a client does not count its own messages as fan-out."""
     max_message_size: ClassVar[int] = DEFAULT_MAX_MESSAGE_SIZE
     """Bytes: a larger inbound message is refused (close code 1009) before it is buffered; 0 = no limit."""
+    compression: ClassVar[CompressionSetting] = None
+    """``"deflate"`` offers permessage-deflate (RFC 7692) on every connection; a ``DeflateOptions``
+    (or a dict of its fields) sets its parameters. Off by default."""
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
     ca_certs: ClassVar[str | None] = None
@@ -99,6 +115,16 @@ class RealtimeUser(User):
     """Draw each wait uniformly below its bound, so a crowd does not reconnect in lockstep."""
     user_index_timeout: ClassVar[float] = 30.0
     """Seconds a starting user waits for its ``user_index`` from the master before it gives up."""
+    receive_rate: ClassVar[float] = 0.0
+    """Messages per second this user reads at most, on purpose (0: as fast as they come): a slow
+    consumer, whose lag is its own ``server push (slow reader)`` row. Heartbeats wait too."""
+    receive_buffer: ClassVar[int] = 0
+    """Bytes of socket receive buffer (0: the kernel's): small, so a slow reader's backlog
+    reaches the server's buffers quickly."""
+    source_addresses: ClassVar[str | Sequence[str]] = ()
+    """Local IPs to connect from (addresses and networks such as ``127.0.0.2/31``), one per user
+    round-robin by ``user_index``: each adds a port range's worth of connections to one server
+    (sockets, Socket.IO polling and ``self.http``). ``--ws-source-addresses`` overrides it."""
 
     attribute_checks: ClassVar[dict[str, Check]] = {
         "headers": attributes.headers,
@@ -118,6 +144,9 @@ class RealtimeUser(User):
         "reconnect_max_attempts": attributes.count,
         "reconnect_jitter": attributes.flag,
         "user_index_timeout": attributes.positive_seconds,
+        "receive_rate": attributes.non_negative_number,
+        "receive_buffer": attributes.count,
+        "source_addresses": _source_addresses_problem,
     }
     """What each class attribute accepts (``attributes.py``); protocol classes add theirs."""
 
@@ -165,12 +194,23 @@ class RealtimeUser(User):
             "server_ts_key": self.server_ts_key,
             "sender_key": self.sender_key,
             "max_message_size": self.max_message_size,
+            "compression": self.compression,
             "sslopt": self.sslopt(),
             "backoff": self.backoff(),
             "reconnect_close_codes": self.reconnect_close_codes,
             "slow_handler_ms": self.slow_handler_ms,
             "connect_gate": self._connect_gate,
+            "source_address": self.source_address,
+            "receive_rate": self.receive_rate,
+            "receive_buffer": self.receive_buffer,
         }
+
+    def source_address(self) -> str | None:
+        """The local IP this user's connections leave from (``None``: the kernel's choice), from
+        ``--ws-source-addresses`` or else ``source_addresses``; asked on every connect."""
+        options = self.environment.parsed_options
+        spec = getattr(options, "ws_source_addresses", None) or self.source_addresses
+        return pick_source_address(parse_source_addresses(spec), self.user_index) if spec else None
 
     def sslopt(self) -> dict[str, Any] | None:
         """websocket-client's TLS options from ``insecure``, ``ca_certs`` and ``client_cert``."""
@@ -199,6 +239,19 @@ class RealtimeUser(User):
             jitter=self.reconnect_jitter,
         )
 
+    def on_connect(self) -> None:
+        """Override to restore what this user had on ``self.client`` (subscriptions, a login
+        message): runs after it connects and again after every reconnect, in the reconnect
+        greenlet rather than a task, so wait with ``gevent.sleep`` or ``try_cooldown``, never
+        ``cooldown``. Its calls are timed as usual; ``resubscribe <label>`` times a reconnect
+        from the loss to the end of this method."""
+
+    def _bind_on_connect(self, session: Any) -> None:
+        """Register ``on_connect`` on ``session`` when the locustfile overrides it (otherwise a
+        reconnect has nothing to restore, and gets no ``resubscribe`` row)."""
+        if type(self).on_connect is not RealtimeUser.on_connect:
+            session.on_connect(self.on_connect)
+
     def track(self, session: SessionT) -> SessionT:
         """Register a connection to be closed when this user stops, if it is still alive then (see
         the module's docstring); returns it."""
@@ -220,6 +273,9 @@ class RealtimeUser(User):
                 user=self,
             )
             self._http.verify = False if self.insecure else (self.ca_certs or True)
+            source_address = self.source_address()
+            if source_address:
+                self._http.bind_source(source_address)
             if self.client_cert:
                 self._http.cert = self.client_cert
         return self._http

@@ -55,6 +55,9 @@ class SocketIOUser(RealtimeUser):
     """Default seconds ``call()`` waits for its ack and ``wait_for()`` for its event."""
     room_key: ClassVar[str] = "room"
     """Payload key ``join``/``leave``/``emit(room=)`` put the room name under."""
+    rejoin_rooms: ClassVar[bool] = True
+    """After a reconnect, join again every room ``join`` had put ``self.client`` in (before
+    ``on_connect`` runs): servers forget a connection's rooms with it."""
     retry_refused_namespaces: ClassVar[bool] = False
     """Ask again on every reconnect for namespaces the server refused, and keep reconnecting when
     it refused them all. Off: a refused namespace (bad auth) stays out until ``connect`` is called
@@ -69,11 +72,13 @@ class SocketIOUser(RealtimeUser):
         "ack_timeout": attributes.positive_seconds,
         "slow_handler_ms": attributes.non_negative_number,
         "room_key": attributes.text,
+        "rejoin_rooms": attributes.flag,
     }
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.client = self.new_session()
+        self._bind_on_connect(self.client)
         for name in subclass_attributes_marked(type(self), _HANDLER_MARK):
             method = getattr(self, name)
             for event, namespace in getattr(method, _HANDLER_MARK):
@@ -89,6 +94,7 @@ class SocketIOUser(RealtimeUser):
                 self,
                 ack_timeout=self.ack_timeout,
                 room_key=self.room_key,
+                rejoin_rooms=self.rejoin_rooms,
                 retry_refused_namespaces=self.retry_refused_namespaces,
                 **self.session_options(),
             )

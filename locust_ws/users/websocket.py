@@ -69,6 +69,7 @@ class WebSocketUser(RealtimeUser):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.client = self.new_session()
+        self._bind_on_connect(self.client)
         for name in subclass_attributes_marked(type(self), _HANDLER_MARK):
             self.client.on_message(getattr(self, name))
 

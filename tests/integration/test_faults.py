@@ -3,6 +3,9 @@ failure entry naming what happened and the close code we sent, never a traceback
 
 from __future__ import annotations
 
+import json
+import os
+
 import gevent
 import pytest
 
@@ -65,6 +68,65 @@ def test_message_over_max_message_size_is_refused_with_1009(faulty, environment,
     assert "we closed with 1009" in str(event.exception)
     assert "200000 bytes exceeds max_message_size 65536" in str(event.exception)
     assert session.messages_in == 0
+    session.close()
+
+
+def test_compressed_bomb_is_refused_with_1009_before_it_is_inflated(faulty, environment, event_log):
+    session = open_session(faulty.url, environment, max_message_size=1024 * 1024, compression="deflate")
+    session.connect("/deflate-bomb")
+    wait_until_closed(session)
+    [event] = event_log.failures("close /deflate-bomb")
+    assert str(event.exception) == (
+        "protocol error, we closed with 1009: a compressed message inflates past max_message_size 1048576"
+    )
+    assert session.messages_in == 0
+    with gevent.Timeout(3):
+        while sent_close_code(faulty.client_bytes.get("/deflate-bomb", b"")) is None:
+            gevent.sleep(0.05)
+    assert sent_close_code(faulty.client_bytes["/deflate-bomb"]) == 1009
+    session.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "compression", "problem"),
+    [
+        ("/deflate-unasked", None, "the server chose extension 'permessage-deflate', which we did not offer"),
+        (
+            "/deflate-bad-window",
+            "deflate",
+            "client_max_window_bits must be 8-15 without leading zeroes, got '16'",
+        ),
+    ],
+)
+def test_a_compression_answer_rfc_7692_forbids_is_a_handshake_failure(
+    faulty, environment, event_log, path, compression, problem
+):
+    session = open_session(faulty.url, environment, compression=compression)
+    with pytest.raises(ConnectError, match="Invalid WebSocket Header"):
+        session.connect(path)
+    [event] = event_log.failures(f"connect {path}")
+    assert problem in str(event.exception)
+    assert not session.connected
+
+
+def test_a_send_that_timed_out_waiting_compressed_nothing_so_later_messages_stay_intact(
+    faulty, environment, event_log
+):
+    """With context takeover each message is compressed against the ones before it: one that was
+    compressed but never sent would corrupt every later one at the server."""
+    session = open_session(faulty.url, environment, compression="deflate")
+    session.connect("/deflate-slow-reader")
+    blocked = os.urandom(16 * 1024 * 1024)  # fills the socket buffers: the server is not reading
+    sender = gevent.spawn(session.send, blocked)
+    gevent.sleep(0.1)
+    message = {"id": "same", "text": "the same words twice, once never sent " * 20}
+    assert not session.request(message, timeout=0.2).ok  # its send gave up waiting for the lock
+    sender.join(timeout=10)
+    session.send(message)
+    with gevent.Timeout(10):
+        while len(faulty.inflated) < 2:
+            gevent.sleep(0.05)
+    assert faulty.inflated == [blocked, json.dumps(message, separators=(",", ":")).encode()]
     session.close()
 
 

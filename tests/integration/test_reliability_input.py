@@ -52,6 +52,11 @@ BAD_VALUES = [
     ("--ws-server-leak-tolerance", "lots", "expected a fraction from 0 to 1 (0.1 or 10%), got 'lots'"),
     ("--ws-server-leak-tolerance", "150%", "expected a fraction from 0 to 1"),
     ("--ws-server-leak-settle", "soon", "expected a number >= 0, got 'soon'"),
+    (
+        "--ws-source-addresses",
+        "127.0.0.2/33",
+        "expected IP addresses or networks: source address '127.0.0.2/33'",
+    ),
 ]
 
 

@@ -131,3 +131,15 @@ def test_user_class_tls_options_reach_the_connection_and_the_http_client(mutual_
     finally:
         user.client.close()
         user.http.close()
+
+
+def test_compression_is_negotiated_over_tls_too(tls_url, environment, pki):
+    """wss:// takes websocket-client's handshake: our offer rides in its headers and the answer is
+    checked the same way."""
+    session = session_for(tls_url, environment, ca_certs=str(pki / "ca.pem"))
+    session.connect("/echo", compression={"client_max_window_bits": 10})
+    try:
+        assert session.extensions == "permessage-deflate; client_max_window_bits=10"
+        assert session.request({"over": "tls", "text": "compressed " * 20}).data["over"] == "tls"
+    finally:
+        session.close()

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 from urllib.parse import unquote
@@ -22,6 +23,9 @@ from gevent.baseserver import BaseServer
 from gevent.pywsgi import WSGIServer
 from gevent.server import StreamServer
 from geventwebsocket.handler import WebSocketHandler
+
+from locust_ws.protocol.deflate import DeflateParameters, PerMessageDeflate
+from locust_ws.protocol.frames import mask
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -72,14 +76,23 @@ def _read_request(sock) -> tuple[str, dict[str, str]]:
     return path, headers
 
 
-def _switch(sock, headers: dict[str, str], accept: str | None = None) -> None:
+def _switch(sock, headers: dict[str, str], accept: str | None = None, extensions: str = "") -> None:
     accept = accept or _accept(headers["sec-websocket-key"])
+    chosen = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
     sock.sendall(
         (
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
+            f"Sec-WebSocket-Accept: {accept}\r\n{chosen}\r\n"
         ).encode()
     )
+
+
+def deflate_bomb(size: int) -> bytes:
+    """A permessage-deflate payload of ``size`` zero bytes: a few KiB that inflate to ``size``."""
+    encoder = zlib.compressobj(9, zlib.DEFLATED, -15)
+    chunk = bytes(1024 * 1024)
+    data = b"".join(encoder.compress(chunk) for _ in range(size // len(chunk)))
+    return (data + encoder.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
 
 def _drain(sock, seconds: float = 2.0) -> bytes:
@@ -117,6 +130,8 @@ class FaultyServer(LoopbackServer):
 
     def __init__(self) -> None:
         self.client_bytes: dict[str, bytes] = {}
+        self.inflated: list[bytes] = []
+        """What ``/deflate-slow-reader`` inflated of the client's compressed messages."""
         self._faults: dict[str, Callable] = {
             "/invalid-utf8": self._after_upgrade(frame(TEXT, b"\xff\xfe broken")),
             "/reserved-opcode": self._after_upgrade(frame(0x3, b"what is this")),
@@ -131,6 +146,16 @@ class FaultyServer(LoopbackServer):
                 + frame(CONTINUATION, b"world")
             ),
             "/big-frame": self._after_upgrade(frame(BINARY, b"x" * 200_000)),
+            # permessage-deflate: chosen though nobody offered it, with a window out of range, and
+            # a compressed message of 64 MiB
+            "/deflate-unasked": self._after_upgrade(b"", extensions="permessage-deflate"),
+            "/deflate-bad-window": self._after_upgrade(
+                b"", extensions="permessage-deflate; client_max_window_bits=16"
+            ),
+            "/deflate-bomb": self._after_upgrade(
+                frame(BINARY, deflate_bomb(64 * 1024 * 1024), rsv=4), extensions="permessage-deflate"
+            ),
+            "/deflate-slow-reader": self._slow_inflating_reader,
             "/wrong-accept": self._wrong_accept,
             "/html": self._html,
             "/redirect": self._redirect,
@@ -148,14 +173,24 @@ class FaultyServer(LoopbackServer):
         finally:
             sock.close()
 
-    def _after_upgrade(self, payload: bytes) -> Callable:
+    def _after_upgrade(self, payload: bytes, extensions: str = "") -> Callable:
         def serve(sock, path: str, headers: dict[str, str]) -> None:
-            _switch(sock, headers)
+            _switch(sock, headers, extensions=extensions)
             gevent.sleep(0.05)  # let the client finish its handshake bookkeeping first
             sock.sendall(payload)
             self.client_bytes[path] = _drain(sock)
 
         return serve
+
+    def _slow_inflating_reader(self, sock, _path, headers) -> None:
+        """Accept permessage-deflate, read nothing for a second (the client's sends block), then
+        inflate every message the client sent, as a server sharing its window would."""
+        _switch(sock, headers, extensions="permessage-deflate")
+        gevent.sleep(1.0)
+        codec = PerMessageDeflate.for_server(DeflateParameters())
+        for first, payload in client_frames(_drain(sock, 3.0)):
+            if first & 0x0F in (TEXT, BINARY):
+                self.inflated.append(codec.decompress(payload) if first & 0x40 else payload)
 
     def _wrong_accept(self, sock, _path, headers) -> None:
         _switch(sock, headers, accept=_accept("not-the-client-key"))
@@ -176,22 +211,30 @@ class FaultyServer(LoopbackServer):
         sock.sendall(f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode())
 
 
+def client_frames(client_bytes: bytes) -> list[tuple[int, bytes]]:
+    """The complete (masked) frames a client sent, as ``(first header byte, unmasked payload)``."""
+    frames, index = [], 0
+    while index + 2 <= len(client_bytes):
+        length, header = client_bytes[index + 1] & 0x7F, 2
+        if length == 126:
+            length, header = struct.unpack_from("!H", client_bytes, index + 2)[0], 4
+        elif length == 127:
+            length, header = struct.unpack_from("!Q", client_bytes, index + 2)[0], 10
+        start = index + header + 4
+        if start + length > len(client_bytes):
+            break
+        frames.append(
+            (client_bytes[index], mask(client_bytes[start - 4 : start], client_bytes[start : start + length]))
+        )
+        index = start + length
+    return frames
+
+
 def sent_close_code(client_bytes: bytes) -> int | None:
     """The close code in the client's (masked) close frame, if it sent one."""
-    index = 0
-    while index + 2 <= len(client_bytes):
-        opcode = client_bytes[index] & 0x0F
-        length = client_bytes[index + 1] & 0x7F
-        header = 2
-        if length == 126:
-            length = struct.unpack("!H", client_bytes[index + 2 : index + 4])[0]
-            header = 4
-        mask = client_bytes[index + header : index + header + 4]
-        payload = client_bytes[index + header + 4 : index + header + 4 + length]
-        if opcode == CLOSE and len(payload) >= 2:
-            unmasked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload[:2]))
-            return struct.unpack("!H", unmasked)[0]
-        index += header + 4 + length
+    for first, payload in client_frames(client_bytes):
+        if first & 0x0F == CLOSE and len(payload) >= 2:
+            return struct.unpack("!H", payload[:2])[0]
     return None
 
 

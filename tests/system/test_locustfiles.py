@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from locust_ws.demo import start_demo_process, stop_demo_process
+
 from ..support.paths import ROOT
 
 
@@ -16,6 +18,15 @@ def run_locust(locustfile: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*command, *args], capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
     )
+
+
+def run_locust_on_demo(locustfile: str, demo_args: list[str], *args: str) -> subprocess.CompletedProcess:
+    """``run_locust`` with ``--host`` at a demo server started with ``demo_args`` for this run."""
+    process, url = start_demo_process(demo_args)
+    try:
+        return run_locust(locustfile, "--host", url, *args)
+    finally:
+        stop_demo_process(process)
 
 
 def stats_rows(output: str) -> dict[str, tuple[int, int]]:
@@ -55,3 +66,34 @@ def test_dead_server_gives_failure_entries_not_tracebacks(host):
     assert "Traceback" not in output
     assert "connection refused" in output
     assert result.returncode == 1  # Locust's exit code when there were failures
+
+
+def summary_value(output: str, label: str) -> str:
+    """A single number of the locust-ws summary as printed: ``compression ratio in  5.94x``."""
+    match = re.search(rf"(?:^|\s\s){re.escape(label)}\s+(\S+(?: us| samples)?)", output, re.MULTILINE)
+    assert match, f"{label!r} not in the summary"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("setting", ["deflate", "off"])
+def test_compression_locustfile_reports_what_deflate_saved_and_cost(setting):
+    result = run_locust(
+        "compression.py", "-u", "10", "-r", "10", "-t", "4s", "--only-summary", "--compression", setting
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    requests, failures = stats_rows(output)["chat round trip"]
+    assert requests > 0 and failures == 0
+    ratio, cpu = (
+        summary_value(output, "compression ratio in"),
+        summary_value(output, "deflate CPU per message"),
+    )
+    wire_out, bytes_out = (
+        int(summary_value(output, "wire bytes out")),
+        int(summary_value(output, "bytes out")),
+    )
+    if setting == "off":
+        assert (ratio, cpu, wire_out) == ("no samples", "no samples", bytes_out)
+    else:
+        assert float(ratio.removesuffix("x")) > 2 and cpu.endswith(" us")
+        assert wire_out < bytes_out / 2

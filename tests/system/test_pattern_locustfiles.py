@@ -1,6 +1,6 @@
 """The load-pattern locustfiles run as shipped: the reconnect-storm scenario (drops every
-connection twice, reconnect jitter on then off, prints recovery times and the server's peak
-handshake rate, and ends by itself) and the round-robin room hopper."""
+connection twice, reconnect jitter on then off, prints recovery and resubscription times and the
+server's peak handshake rate, and ends by itself) and the round-robin room hopper."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from .test_locustfiles import run_locust, stats_rows
 
 ROW = re.compile(
     r"^(?P<storm>\d)\s+(?P<jitter>on|off)\s+(?P<dropped>\d+)\s+(?P<back_95>[\d.]+) s\s+"
-    r"(?P<back_all>[\d.]+) s\s+(?P<peak>\d+) handshakes/s$",
+    r"(?P<back_all>[\d.]+) s\s+(?P<peak>\d+) handshakes/s\s+(?P<resubscribed_p50>[\d.]+) s\s+"
+    r"(?P<resubscribed_p95>[\d.]+) s\s+(?P<down>\d+)$",
     re.MULTILINE,
 )
 
@@ -28,10 +29,13 @@ def test_storm_summary_shows_recovery_and_a_lower_server_peak_with_jitter():
     for row in rows.values():
         assert int(row["dropped"]) == 80
         assert 0 < float(row["back_95"]) <= float(row["back_all"]) < 30
+        # Resubscribed (on_connect done) after the socket was back, and nobody left behind.
+        assert 0 < float(row["resubscribed_p50"]) <= float(row["resubscribed_p95"]) < 30
+        assert int(row["down"]) == 0
     # Without jitter all 80 come back in the same instant; full jitter spreads them over 2 s.
     assert int(rows["off"]["peak"]) >= 64
     assert int(rows["on"]["peak"]) < int(rows["off"]["peak"])
-    assert "reconnect /echo" in output and "Traceback" not in output
+    assert "reconnect /feed" in output and "resubscribe /feed" in output and "Traceback" not in output
     assert result.returncode == 1  # the drops are failures by design
 
 

@@ -3,7 +3,8 @@
 locust-ws reaches past some libraries' documented APIs for speed or for hooks they do not offer:
 HdrHistogram's counters, gevent's loop, websocket-client's URL helpers, python-socketio's and
 python-engineio's packet classes, Locust's HTTP session, web UI and parser, and gevent-websocket's
-socket class; the ones that need a socket are in tests/integration/test_dependency_contracts.py.
+socket class, and websocket-client's TLS wrapper and requests' pool kwargs for source addresses;
+the ones that need a socket are in tests/integration/test_dependency_contracts.py.
 setup.cfg caps each library below the next release that could change them: these tests are what
 raising a cap waits for. A broken contract fails with the library, its installed version, the
 internal and the module of ours that uses it (``support.contracts``).
@@ -103,6 +104,31 @@ def test_websocket_client_parses_urls_and_finds_proxies(monkeypatch):
         monkeypatch.setenv("no_proxy", "internal.example")
         assert get_proxy_info("chat.example.com", False)[:2] == ("proxy.example", 3128)
         assert get_proxy_info("internal.example", False)[0] is None
+
+
+def test_websocket_client_wraps_our_socket_in_tls_and_takes_it_as_socket():
+    with contract(
+        "websocket-client",
+        "websocket._http._ssl_socket(sock, sslopt, hostname) and create_connection's socket= option",
+        "transport/wire.py (_open_with_websocket_client, for a source address)",
+    ):
+        from websocket import WebSocket
+        from websocket._http import _ssl_socket
+
+        assert list(inspect.signature(_ssl_socket).parameters) == ["sock", "user_sslopt", "hostname"]
+        assert 'options.pop("socket", None)' in inspect.getsource(WebSocket.connect)
+
+
+def test_locust_http_adapter_builds_its_pool_through_init_poolmanager():
+    with contract(
+        "locust",
+        "LocustHttpAdapter(pool_manager=None) calling HTTPAdapter.init_poolmanager with pool kwargs",
+        "users/http.py (_SourceAddressLocustAdapter) and transport/sources.py (SourceAddressAdapter)",
+    ):
+        from locust_ws.users.http import _SourceAddressLocustAdapter
+
+        adapter = _SourceAddressLocustAdapter("127.0.0.9", pool_manager=None)
+        assert adapter.poolmanager.connection_pool_kw["source_address"] == ("127.0.0.9", 0)
 
 
 def test_websocket_client_errors_carry_what_we_report():

@@ -30,11 +30,12 @@ from locust_ws.metrics.summary_types import (
     WorkerSummary,
 )
 from locust_ws.metrics.thresholds import evaluate, parse_thresholds
+from locust_ws.protocol.deflate import DeflateParameters, PerMessageDeflate
 from locust_ws.protocol.messages import stamped_latencies
 from locust_ws.reports.html import render_section
 from locust_ws.reports.summary import format_console, format_csv, with_thresholds
 from locust_ws.reports.webui import tab_rows
-from locust_ws.sessions.events import EventContext, Kind
+from locust_ws.sessions.events import Compression, EventContext, Kind
 from locust_ws.sessions.reporter import Reporter
 
 from ..support.paths import ROOT
@@ -125,6 +126,7 @@ EFFECTS: dict[Kind, tuple[float | None, int, Exception | None, EventContext, dic
     Kind.WAIT: (3.0, 10, None, {}, {}),
     Kind.HANDLER: (None, 0, HandlerError("on_chat", ValueError("boom")), {}, {"failures": 1}),
     Kind.RECONNECT: (None, 0, ConnectError("gave up"), {}, {"reconnect_failures": 1, "failures": 1}),
+    Kind.RESUBSCRIBE: (1900.0, 0, None, {}, {}),
     Kind.CUT_OFF: (
         None,
         0,
@@ -148,7 +150,7 @@ def test_each_kind_fired_by_a_session_reaches_its_metric(kind):
     assert events[0]["context"] == {**context, "ws_kind": kind}
     scalars = metrics.scalars()
     assert {key: scalars[key] for key in moved} == moved
-    assert all(scalars[key] == 0 for key in COUNTERS[1:] if key not in moved), scalars
+    assert all(getattr(metrics, key) == 0 for key in COUNTERS[1:] if key not in moved), scalars
     (row,) = [row for row in metrics.summary()["latency"] if row["kind"] == kind]
     assert (row["name"], row["count"], row["failures"]) == (f"a {kind} row", 1, int(exception is not None))
     assert row["samples"] == int(response_time is not None)
@@ -203,6 +205,41 @@ def test_events_of_other_users_are_not_counted():
     hook.add_listener(metrics.record)
     hook.fire(request_type="GET", name="/login", response_time=3.0, response_length=10, context={"user": 1})
     assert metrics.events == 0 and not metrics.rows
+
+
+def test_compression_counts_on_any_event_make_the_wire_ratio_and_cpu_metrics():
+    report, metrics, _ = reporting()
+    report.fire(Kind.SEND, "send", None, 400, compression=Compression(0, 0, 0, 0, 1, 400, 100, 8000))
+    report.fire(Kind.CONNECT, "connect /echo", 1.0, compression=Compression(1, 300, 60, 2000, 0, 0, 0, 0))
+    report.fire(Kind.RECV, "recv", None, 300)  # the message the connect event's counts inflated
+    report.fire(Kind.RECV, "recv", None, 50)  # one from a connection without compression
+    scalars = metrics.scalars()
+    assert (scalars["wire_bytes_out"], scalars["wire_bytes_in"]) == (100, 60 + 50)
+    assert (scalars["compressed_messages_out"], scalars["compressed_messages_in"]) == (1, 1)
+    assert (scalars["compression_ratio_out"], scalars["compression_ratio_in"]) == (4.0, 5.0)
+    assert (scalars["deflate_us_per_message"], scalars["inflate_us_per_message"]) == (8.0, 2.0)
+    master = WebSocketMetrics()
+    master.merge_report("a", "worker 0", metrics.take_report())
+    assert master.scalars()["compression_ratio_in"] == 5.0 and master.scalars()["wire_bytes_out"] == 100
+
+
+def test_without_compression_wire_bytes_are_payload_bytes_and_ratios_have_no_samples():
+    report, metrics, _ = reporting()
+    report.fire(Kind.REQUEST, "echo", 0.4, 70, sent_bytes=30)
+    scalars = metrics.scalars()
+    assert (scalars["wire_bytes_out"], scalars["wire_bytes_in"]) == (30, 70)
+    assert scalars["compression_ratio_in"] is scalars["deflate_us_per_message"] is None
+
+
+def test_the_reporter_hands_a_codecs_counts_to_the_next_event_only():
+    report, _, events = reporting()
+    codec = PerMessageDeflate(DeflateParameters(), 15, True, 15, clock=lambda: 0)
+    report.deflate = codec
+    codec.compress(b"Hello")
+    report.fire(Kind.SEND, "send", None, 5)
+    report.fire(Kind.SEND, "send", None, 5)
+    assert events[0]["context"]["compression"] == Compression(0, 0, 0, 0, 1, 5, 7, 0)
+    assert "compression" not in events[1]["context"]
 
 
 # -- one table of single numbers -----------------------------------------------------------------

@@ -41,7 +41,10 @@ def test_request_carries_the_upgrade_headers_and_the_callers():
     assert "Sec-WebSocket-Version: 13" in lines
     assert "Sec-WebSocket-Protocol: v1,v2" in lines
     assert "Authorization: Bearer t" in lines
+    assert "Sec-WebSocket-Extensions: permessage-deflate" not in lines  # offered only when asked
     assert request.endswith(b"\r\n\r\n")
+    offering = upgrade_request("/", "127.0.0.1", 80, KEY, extensions="permessage-deflate")
+    assert b"\r\nSec-WebSocket-Extensions: permessage-deflate\r\n" in offering
     assert b"Host: example.com\r\n" in upgrade_request("/", "example.com", 80, KEY)
     assert b"Host: [::1]:9000\r\n" in upgrade_request("/", "::1", 9000, KEY)
 
@@ -65,7 +68,6 @@ def test_a_correct_acceptance_passes_and_names_the_chosen_subprotocol():
         (accepted(key="c29tZSBvdGhlciBrZXk="), None, "Sec-WebSocket-Accept"),
         (accepted(upgrade="h2c"), None, "Upgrade"),
         (accepted(connection="keep-alive"), None, "Connection"),
-        (accepted(**{"sec-websocket-extensions": "permessage-deflate"}), None, "extension"),
         (accepted(), ["v1"], "no subprotocol"),
         (accepted(**{"sec-websocket-protocol": "v3"}), ["v1"], "no subprotocol"),
         (accepted(**{"sec-websocket-protocol": "v1"}), None, "none offered"),

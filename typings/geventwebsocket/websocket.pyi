@@ -3,13 +3,20 @@
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+MSG_SOCKET_DEAD: str
+
 class Header:
     __slots__ = ("fin", "flags", "length", "mask", "opcode")
+    RSV0_MASK: ClassVar[int]
     fin: int
     mask: bytes | str
     opcode: int
     flags: int
     length: int
+    @classmethod
+    def decode_header(cls, stream: Any) -> Header: ...
+    @classmethod
+    def encode_header(cls, fin: int, opcode: int, mask: bytes | str, length: int, flags: int) -> bytes: ...
 
 class Stream:
     __slots__ = ("handler", "read", "write")

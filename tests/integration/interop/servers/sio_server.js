@@ -11,6 +11,7 @@
 //   join (with ack)  {room} puts the socket in `room`, acknowledged with {ok: true, room}
 //   leave (with ack) {room} takes it out again, acknowledged with {ok: true, room}
 //   say              {room, ...} is sent as `said` to everybody else in `room`
+// WebSocket clients that offer permessage-deflate get it, with every message compressed.
 // `/chat` has an auth middleware: a CONNECT whose auth.token is not `T` (default "good-token") is
 // refused with a connect_error whose message is "invalid token".
 
@@ -24,7 +25,12 @@ function option(flag, fallback) {
 
 const token = option('--token', 'good-token');
 const server = http.createServer();
-const io = new Server(server, { serveClient: false, transports: ['websocket', 'polling'] });
+// permessage-deflate for the clients that offer it, every message compressed (threshold 0).
+const io = new Server(server, {
+  serveClient: false,
+  transports: ['websocket', 'polling'],
+  perMessageDeflate: { threshold: 0 },
+});
 
 function serve(namespace) {
   namespace.on('connection', (socket) => {

@@ -6,7 +6,10 @@ and the same output as ``ws_server.js``, so one set of tests runs against both.
 Binds 127.0.0.1 (port 0 by default) and prints one JSON line once both ports listen:
 ``{"port": P, "bound_port": Q, "bound_path": "/some/path"}``. The paths are described in
 ``ws_server.js``; ``websockets`` has no ``path:`` option, so the bound port refuses other paths in
-``process_request`` (HTTP 404) instead of ws's HTTP 400.
+``process_request`` (HTTP 404) instead of ws's HTTP 400. ``websockets`` negotiates
+permessage-deflate by default (windows of 12 bits, every message compressed), so here paths
+without a prefix compress like ``/deflate/...``; the prefixes pick the extension configuration in
+``process_request``, which runs before the server negotiates.
 
 It runs in its own process, on asyncio, far from the tests' gevent.
 """
@@ -21,14 +24,32 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.http11 import Request, Response
 
 CLOSE_WITH = re.compile(r"/close/(\d{4})")
 PATHS = ("/echo", "/broadcast", "/close-empty", "/drop", "/reject")
+DEFLATE_PREFIXES = {
+    "/plain": [],
+    "/deflate": None,  # the server's own configuration: websockets' default
+    "/deflate-small": [
+        ServerPerMessageDeflateFactory(
+            server_max_window_bits=10, client_max_window_bits=9, client_no_context_takeover=True
+        )
+    ],
+    "/deflate-required": None,
+}
+
+
+def split_prefix(target: str) -> tuple[str, str]:
+    """``/deflate/echo`` -> ``("/deflate", "/echo")``; a path without a known prefix keeps it all."""
+    path = urlsplit(target).path
+    prefix = "/" + path.split("/")[1] if path.count("/") > 1 else ""
+    return (prefix, path[len(prefix) :]) if prefix in DEFLATE_PREFIXES else ("", path)
 
 
 def path_of(target: str) -> str:
-    return urlsplit(target).path
+    return split_prefix(target)[1]
 
 
 class Behaviours:
@@ -38,7 +59,13 @@ class Behaviours:
         self.broadcast_clients: set[ServerConnection] = set()
 
     def refuse(self, connection: ServerConnection, request: Request) -> Response | None:
-        path = path_of(request.path)
+        prefix, path = split_prefix(request.path)
+        extensions = DEFLATE_PREFIXES.get(prefix)
+        if extensions is not None:
+            connection.protocol.available_extensions = extensions
+        offered = "permessage-deflate" in request.headers.get("Sec-WebSocket-Extensions", "")
+        if prefix == "/deflate-required" and not offered:
+            return connection.respond(HTTPStatus.BAD_REQUEST, "permessage-deflate required\n")
         if path == "/reject":
             return connection.respond(HTTPStatus.UNAUTHORIZED, "no valid token\n")
         if path not in PATHS and not CLOSE_WITH.fullmatch(path):

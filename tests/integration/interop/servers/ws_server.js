@@ -18,6 +18,13 @@
 //                 frame (`ws.terminate()`: 1006 on our side)
 //   /reject       the handshake is refused by `verifyClient` with HTTP 401
 //   anything else HTTP 404
+// Each of them, behind a prefix, with permessage-deflate (RFC 7692):
+//   /plain/...             no compression (as without a prefix)
+//   /deflate/...           `perMessageDeflate` with `threshold: 0`: every message compressed, the
+//                          client's parameters accepted
+//   /deflate-small/...     the server imposes small windows (client 9 bits, server 10) and
+//                          `client_no_context_takeover`
+//   /deflate-required/...  a client that does not offer permessage-deflate is refused (HTTP 400)
 // On `bound_port`, only `bound_path` upgrades; each JSON object received is answered with the
 // same object plus "url": the request target (path and query) the server saw.
 
@@ -61,19 +68,43 @@ function behaviourFor(path) {
   return behaviours[path];
 }
 
-const router = new WebSocketServer({
-  noServer: true,
-  verifyClient: (info, done) => (pathOf(info.req) === '/reject' ? done(false, 401, 'Unauthorized') : done(true)),
-});
+function router(perMessageDeflate, required = false) {
+  const offered = (request) => /permessage-deflate/.test(request.headers['sec-websocket-extensions'] || '');
+  return new WebSocketServer({
+    noServer: true,
+    perMessageDeflate,
+    verifyClient: (info, done) => {
+      if (pathOf(info.req).endsWith('/reject')) return done(false, 401, 'Unauthorized');
+      if (required && !offered(info.req)) return done(false, 400, 'permessage-deflate required');
+      return done(true);
+    },
+  });
+}
+
+const plain = router(false);
+const compressing = { threshold: 0 };
+const routers = {
+  '/plain': plain,
+  '/deflate': router(compressing),
+  '/deflate-small': router({ ...compressing, clientMaxWindowBits: 9, serverMaxWindowBits: 10, clientNoContextTakeover: true }),
+  '/deflate-required': router(compressing, true),
+};
+
+function route(path) {
+  const prefix = /^\/[^/]+/.exec(path);
+  if (prefix && routers[prefix[0]]) return [routers[prefix[0]], path.slice(prefix[0].length)];
+  return [plain, path];
+}
 
 const server = http.createServer((request, response) => response.writeHead(426).end());
 server.on('upgrade', (request, socket, head) => {
-  const behaviour = behaviourFor(pathOf(request));
+  const [chosen, path] = route(pathOf(request));
+  const behaviour = behaviourFor(path);
   if (!behaviour) {
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     return;
   }
-  router.handleUpgrade(request, socket, head, (ws) => behaviour(ws));
+  chosen.handleUpgrade(request, socket, head, (ws) => behaviour(ws));
 });
 
 const boundPath = option('--bound-path', '/some/path');
