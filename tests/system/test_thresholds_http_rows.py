@@ -19,7 +19,6 @@ def test_a_threshold_on_an_http_row_reads_locusts_own_stats():
     assert re.search(r"PASS    POST /login:p95<5000ms\s+\d+(\.\d+)? ms", output), output
     count = re.search(r"FAIL    POST /login:count<1\s+(\d+)", output)
     assert count is not None and int(count.group(1)) >= 4, output
-    assert "no samples" not in output
 
 
 def test_a_k6_metric_name_is_refused_at_start_up_before_any_load():
