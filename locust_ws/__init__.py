@@ -46,11 +46,12 @@ if TYPE_CHECKING:
     from .metrics.histograms import LatencyHistogram
     from .metrics.thresholds import ThresholdError
     from .patterns.backoff import Backoff
+    from .patterns.breakpoint import Breakpoint
     from .patterns.idle import IdleSweepUser, format_idle_sweep, idle_groups
     from .patterns.rotation import RoundRobin
     from .patterns.stages import Stages
     from .patterns.storm import counts_since, peak_rate, percentile_of_counts, recovery_time
-    from .plugin import add_thresholds, attach_metrics
+    from .plugin import add_server_metrics, add_thresholds, attach_metrics
     from .protocol.deflate import DeflateOptions
     from .protocol.messages import wall_ms
     from .sessions.replies import CaughtReply, Reply
@@ -90,6 +91,7 @@ _EXPORTS = {
     "SocketIOSession": ".sessions.socketio",
     "SocketIOUser": ".users.socketio",
     "Stages": ".patterns.stages",
+    "Breakpoint": ".patterns.breakpoint",
     "ThresholdError": ".metrics.thresholds",
     "UserClassError": ".errors",
     "WaitTimeout": ".errors",
@@ -97,6 +99,7 @@ _EXPORTS = {
     "WebSocketMetrics": ".metrics.collector",
     "WebSocketSession": ".sessions.websocket",
     "WebSocketUser": ".users.websocket",
+    "add_server_metrics": ".plugin",
     "add_thresholds": ".plugin",
     "attach_metrics": ".plugin",
     "on": ".users.socketio",
@@ -114,6 +117,7 @@ __all__ = [
     "AckTimeout",
     "ActionRefused",
     "Backoff",
+    "Breakpoint",
     "CaughtReply",
     "CloseTimeout",
     "ConnectError",
@@ -147,6 +151,7 @@ __all__ = [
     "WebSocketMetrics",
     "WebSocketSession",
     "WebSocketUser",
+    "add_server_metrics",
     "add_thresholds",
     "attach_metrics",
     "counts_since",

@@ -10,6 +10,7 @@ It only reads and writes files: no Locust, no gevent, no demo server is imported
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -86,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Copied {len(written)} example locustfiles to {arguments.directory}:")
     for path in written:
         print(f"  {path}")
-    print(f"Run one against the embedded demo server: locust -f {written[0]} --headless -u 10 -r 10 -t 10s")
+    # chat.py shows the most; a shape file (breakpoint.py) would ignore -u and -r.
+    suggested = next((path for path in written if os.path.basename(path) == "chat.py"), written[0])
+    print(f"Run one against the embedded demo server: locust -f {suggested} --headless -u 10 -r 10 -t 10s")
     return 0
 
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
+from urllib.parse import urlsplit
 
 from .transport.sources import parse_source_addresses
+
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 def non_negative_number(text: str) -> float:
@@ -20,6 +24,47 @@ def non_negative_number(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
+
+
+def positive_number(text: str) -> float:
+    """A finite number > 0 (an interval: 0 would spin)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """``10%`` or ``0.1``: a fraction from 0 to 1."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction from 0 to 1 (0.1 or 10%), got {text!r}")
+    return value
+
+
+def http_url(text: str) -> str:
+    """An ``http://`` or ``https://`` URL with a host (a Prometheus endpoint)."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"expected an http:// or https:// URL such as http://127.0.0.1:8765/metrics, got {text!r}"
+        )
+    return text
+
+
+def metric_name(text: str) -> str:
+    """A Prometheus metric name (``process_open_fds``)."""
+    if not _METRIC_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"expected a Prometheus metric name such as process_open_fds, got {text!r}"
+        )
+    return text
 
 
 def exit_code(text: str) -> int:

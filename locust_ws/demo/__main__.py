@@ -40,6 +40,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--keyfile", help="PEM private key of --certfile (if not inside it)")
     parser.add_argument("--client-ca", help="PEM CA bundle: require client certificates signed by it")
     parser.add_argument(
+        "--max-connections",
+        type=int,
+        metavar="N",
+        help="refuse WebSocket upgrades with 503 beyond N open connections (a server at capacity)",
+    )
+    parser.add_argument(
+        "--leak-connections",
+        action="store_true",
+        help="keep an open file descriptor per closed connection, on purpose (/metrics shows it)",
+    )
+    parser.add_argument(
         "--idle-timeout",
         type=float,
         default=0.0,
@@ -89,6 +100,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(str(error))
     if (args.keyfile or args.client_ca) and not args.certfile:
         parser.error("--keyfile and --client-ca need --certfile")
+    if args.max_connections is not None and args.max_connections < 0:
+        parser.error("--max-connections must be >= 0")
     if args.feed_rate <= 0:
         parser.error("--feed-rate must be > 0")
     try:
@@ -119,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         keyfile=args.keyfile,
         client_ca=args.client_ca,
         socketio_settings=args.socketio,
+        max_connections=args.max_connections,
+        leak_connections=args.leak_connections,
         idle=args.idle,
         slow_consumer=args.slow_consumer_policy,
         send_buffer=args.send_buffer,

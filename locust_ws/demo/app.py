@@ -7,10 +7,14 @@ path other than /socket.io/ arrives here.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from prometheus_client import CollectorRegistry, Gauge, ProcessCollector, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from .auth import TokenStore
 from .connection import Connection, IdlePolicy
@@ -29,7 +33,11 @@ StartResponse = Callable[..., Any]
 
 
 class DemoApp:
-    """Owns the server state (stats, tokens, rooms, open connections) and serves requests."""
+    """Owns the server state (stats, tokens, rooms, open connections) and serves requests.
+
+    ``max_connections`` refuses upgrades beyond that many open WebSockets with 503 (a server at
+    capacity, for breakpoint runs); ``leak_connections`` keeps an open file descriptor for every
+    closed connection, on purpose, so the leak verdict of ``--ws-server-metrics`` has a leak to find."""
 
     def __init__(
         self,
@@ -37,9 +45,15 @@ class DemoApp:
         socketio_settings: SocketIOSettings | None = None,
         idle: IdlePolicy | None = None,
         slow_consumer: SlowConsumerPolicy | None = None,
+        *,
+        max_connections: int | None = None,
+        leak_connections: bool = False,
     ) -> None:
         self.stats = DemoStats()
         self.idle = idle or IdlePolicy()
+        self.max_connections = max_connections
+        self.leak_connections = leak_connections
+        self.leaked_fds: list[int] = []
         self.tokens = TokenStore()
         self.rooms = Rooms()
         self.socketio = SocketIODemo(self.tokens, socketio_settings)
@@ -54,6 +68,14 @@ class DemoApp:
             ("POST", "/stats/reset"): self._reset,
             ("POST", "/admin/drop"): self._drop,
         }
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        Gauge(
+            "demo_open_connections", "Open plain WebSocket connections", registry=self.registry
+        ).set_function(lambda: len(self.connections))
+        Gauge(
+            "demo_leaked_fds", "Descriptors kept by --leak-connections", registry=self.registry
+        ).set_function(lambda: len(self.leaked_fds))
 
     # -- handshake ---------------------------------------------------------------------------
 
@@ -69,6 +91,8 @@ class DemoApp:
         if environ.get("PATH_INFO", "").startswith(SOCKETIO_PATH):
             return False
         route = self.router.resolve(environ)
+        if self.max_connections is not None and len(self.connections) >= self.max_connections:
+            route = Refusal(503, f"at capacity: {self.max_connections} connections\n")
         environ[ROUTE_KEY] = route
         if isinstance(route, Refusal):
             self.stats.handshakes_refused += 1
@@ -95,6 +119,8 @@ class DemoApp:
         finally:
             self.connections.discard(conn)
             conn.ws.close()  # no-op if the endpoint or the client already closed
+            if self.leak_connections:
+                self.leaked_fds.append(os.open(os.devnull, os.O_RDONLY))
             self._count_close(environ)
 
     def _count_close(self, environ: dict) -> None:
@@ -120,6 +146,9 @@ class DemoApp:
                 "this is a WebSocket endpoint: send an Upgrade: websocket handshake\n",
                 [("Upgrade", "websocket")],
             )
+        if (method, path) == ("GET", "/metrics"):
+            exposition = generate_latest(self.registry).decode()
+            return _respond(start_response, "200 OK", exposition, content_type=CONTENT_TYPE_LATEST)
         handler = self._http_routes.get((method, path))
         if handler is not None:
             status, payload = handler(environ)
@@ -176,12 +205,15 @@ class DemoApp:
 
 
 def _respond(
-    start_response: StartResponse, status: str, body: str, headers: list[tuple[str, str]] | None = None
+    start_response: StartResponse,
+    status: str,
+    body: str,
+    headers: list[tuple[str, str]] | None = None,
+    content_type: str = "text/plain; charset=utf-8",
 ) -> list[bytes]:
     data = body.encode("utf-8")
     start_response(
-        status,
-        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data))), *(headers or [])],
+        status, [("Content-Type", content_type), ("Content-Length", str(len(data))), *(headers or [])]
     )
     return [data]
 

@@ -55,6 +55,8 @@ class DemoServer:
         slow_consumer: SlowConsumerPolicy | None = None,
         send_buffer: int = 0,
         compression: bool = True,
+        max_connections: int | None = None,
+        leak_connections: bool = False,
     ) -> None:
         """``certfile``/``keyfile`` serve TLS (``wss://``); ``client_ca`` also requires clients to
         present a certificate signed by that CA (mutual TLS), for testing client certificates.
@@ -63,7 +65,9 @@ class DemoServer:
         ``slow_consumer`` is what ``/feed`` does to a client that reads slower than it pushes, and
         ``send_buffer`` (bytes, 0: the kernel's, which grows to megabytes) each socket's send
         buffer. ``compression`` accepts permessage-deflate from clients that offer it
-        (``compression.py``); ``False`` declines it, as a server without it does."""
+        (``compression.py``); ``False`` declines it, as a server without it does.
+        ``max_connections`` and ``leak_connections`` make a server at capacity or a leaking one
+        (``DemoApp``)."""
         if feed_rate <= 0:
             raise ValueError("feed_rate must be > 0")
         if client_ca and not certfile:
@@ -71,7 +75,12 @@ class DemoServer:
         self.host = host
         self.tls = certfile is not None
         self.app = DemoApp(
-            feed_rate=feed_rate, socketio_settings=socketio_settings, idle=idle, slow_consumer=slow_consumer
+            feed_rate=feed_rate,
+            socketio_settings=socketio_settings,
+            idle=idle,
+            slow_consumer=slow_consumer,
+            max_connections=max_connections,
+            leak_connections=leak_connections,
         )
         ssl_args: dict[str, Any] = {}
         if certfile:

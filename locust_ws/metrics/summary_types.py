@@ -98,6 +98,81 @@ class ThresholdVerdict(TypedDict):
     observed_text: str
 
 
+class ServerSeriesSummary(TypedDict):
+    """One series scraped from the target's Prometheus endpoint, in the target's unit."""
+
+    series: str
+    """Its name (``process_open_fds``), prefixed with the target when several are scraped."""
+    baseline: float | None
+    """Before the load (the lowest value seen while no user ran)."""
+    peak: float | None
+    last: float | None
+    after_drop: float | None
+    """The lowest value after the user count last dropped."""
+    samples: int
+    returned: bool | None
+    """Back within tolerance of the baseline in time; ``None`` until judged (and for counters)."""
+    verdict: str
+    """As the console prints it: ``process_open_fds 512 after ramp-down vs 12 before: did not return
+    (leak?)``."""
+
+
+class ServerHealthSummary(TypedDict):
+    """The target's health beside the load (``--ws-server-metrics``)."""
+
+    targets: list[str]
+    series: list[ServerSeriesSummary]
+    leaks: list[str]
+    """The series that did not return to their baseline."""
+    errors: list[str]
+    """The first failed scrape of each target (it is warned about once; the run goes on)."""
+
+
+class HostVersions(TypedDict):
+    locust_ws: str
+    locust: str
+    python: str
+
+
+class HostSummary(TypedDict):
+    """One load generator (a worker, or the single process): what ran where."""
+
+    worker: str
+    """``worker 2``, or ``local`` for a single process."""
+    host: str
+    pid: int
+    open_files_limit: int
+    """The soft ``RLIMIT_NOFILE`` after locust-ws raised it; -1 for unlimited."""
+    open_files_hard_limit: int
+    port_range: list[int] | None
+    """``[first, last]`` of ``/proc/sys/net/ipv4/ip_local_port_range``; ``None`` where unknown."""
+    versions: HostVersions
+    planned_users: int
+    """The most users this process was asked to run."""
+    connections_peak: int
+    warnings: list[str]
+    """Where ``planned_users`` exceed the open-files limit or the port range."""
+
+
+class BreakpointSummary(TypedDict):
+    """What a ``Breakpoint`` shape found (``patterns.breakpoint``)."""
+
+    found: bool
+    """A stop condition held at the end of a step; ``False`` while searching or when ``max_users``
+    was reached with the target coping."""
+    sustained_users: int
+    """The users of the last step that ended with no stop condition true."""
+    step: int
+    broken_at_s: float | None
+    broken_by: list[str]
+    """The stop conditions that held at the breakpoint."""
+    at_sustained: dict[str, float | None]
+    """At the end of the last sustained step: ``open_connections`` (the highest connection count
+    sustained), ``connect_p95_ms``, ``handshake_failure_rate``, each condition's value and the
+    server series (``server:NAME``, their last value)."""
+    max_users_reached: bool
+
+
 class WebSocketSummary(TypedDict):
     """Everything one run measured; ``thresholds`` and ``aborted`` once it is judged
     (``reports.summary.with_thresholds``)."""
@@ -115,5 +190,11 @@ class WebSocketSummary(TypedDict):
     """The kinds that have samples."""
     timeline: TimelineSummary
     thresholds: NotRequired[list[ThresholdVerdict]]
+    server: NotRequired[ServerHealthSummary]
+    """With ``--ws-server-metrics``: the target's own series and the leak verdict."""
+    hosts: NotRequired[list[HostSummary]]
+    """Every load generator: host, limits, versions, load (``cluster.host_info``)."""
+    breakpoint: NotRequired[BreakpointSummary]
+    """With a ``Breakpoint`` shape: the highest load the target sustained."""
     aborted: NotRequired[str | None]
     """Why the run was stopped early by a failing threshold; ``None`` when it was not."""

@@ -9,7 +9,10 @@ A threshold is ``<metric>[:<statistic>] <operator> <number>[<unit>]``:
   ``0.01``);
 - a single number from ``SCALAR_METRICS`` (``handshake_failure_rate``, ``open_connections_peak``,
   ``reconnects``, ``compression_ratio_in>2x``, ``deflate_us_per_message<50us``, ...) or
-  ``close_code_<N>``.
+  ``close_code_<N>``;
+- a series of the target's Prometheus endpoint (``--ws-server-metrics``): ``server:process_open_fds``
+  (its peak), ``server:process_open_fds:leak`` (1 when it did not return to its baseline after the
+  load), ``server_leaks`` (how many series did not).
 
 Parsing is pure and strict, so bad syntax is rejected at start-up with a message that says what
 is wrong, before any load is sent. Evaluation reads a ``MetricSource`` (the cluster-wide
@@ -26,7 +29,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .collector import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
-from .histograms import LatencyHistogram, format_ms
+from .histograms import format_ms
+from .server_health import SERVER_PREFIX
 
 DEFAULT_EXIT_CODE = 3
 """Process exit code when a threshold fails (Locust itself exits 1 on failures, 2 on crashes)."""
@@ -51,14 +55,57 @@ _COUNT_STATISTICS = ("count", "failures")
 _STATISTIC_HELP = "p95, p99.9, avg, med, min, max, count, failures or failure_rate"
 
 
+K6_METRICS = {
+    "ws_connecting": "connect (e.g. 'connect:p95<500ms')",
+    "ws_session_duration": "close, or a name of a wait (e.g. 'close:p95<1s')",
+    "ws_sessions": "handshakes (e.g. 'handshakes>100')",
+    "ws_msgs_received": "messages_in or messages_in_per_s",
+    "ws_msgs_sent": "messages_out or messages_out_per_s",
+    "ws_ping": "ping (e.g. 'ping:p99<100ms')",
+    "http_req_duration": "the row of Locust's stats (e.g. 'POST /login:p95<1000ms')",
+    "http_req_failed": "the row's failure_rate (e.g. 'POST /login:failure_rate<1%')",
+    "http_reqs": "the row's count (e.g. 'POST /login:count>10')",
+    "iteration_duration": "a request or wait by name (e.g. 'echo:p95<200ms')",
+    "checks": "failure_rate (every failed check is a failure entry)",
+    "data_received": "bytes_in",
+    "data_sent": "bytes_out",
+}
+"""k6's built-in metric names, refused with the locust-ws name to use: a threshold carried over from
+a k6 script would otherwise judge a row that never exists and fail with ``no samples``."""
+
+
 class ThresholdError(ValueError):
     """A threshold expression that cannot be understood; the message says why and how to fix it."""
 
 
+class Latencies(Protocol):
+    """What a latency statistic reads: a ``LatencyHistogram``, or Locust's own response times
+    for its HTTP rows (``plugin``)."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def min_ms(self) -> float: ...
+
+    @property
+    def max_ms(self) -> float: ...
+
+    @property
+    def avg_ms(self) -> float: ...
+
+    def percentile_ms(self, percentile: float) -> float: ...
+
+
 class LatencyRows(Protocol):
-    count: int
-    failures: int
-    histogram: LatencyHistogram | None
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def failures(self) -> int: ...
+
+    @property
+    def histogram(self) -> Latencies | None: ...
 
 
 class MetricSource(Protocol):
@@ -157,6 +204,13 @@ def parse_threshold(text: str) -> Threshold:
     unit = match["unit"]
     if lhs[-1] in "<>=!":
         raise ThresholdError(f"invalid threshold {text!r}: unknown operator (use < <= > >= == !=)")
+    k6_name = lhs.partition(":")[0].partition("{")[0].strip()
+    if k6_name in K6_METRICS:
+        raise ThresholdError(
+            f"invalid threshold {text!r}: {k6_name!r} is a k6 metric; in locust-ws use {K6_METRICS[k6_name]}"
+        )
+    if lhs.startswith(SERVER_PREFIX) or lhs == "server_leaks":
+        return _server_threshold(text, lhs, match["operator"], number, unit)
     if ":" not in lhs:
         return _scalar_threshold(text, lhs, match["operator"], number, unit)
     metric, _, statistic = lhs.rpartition(":")
@@ -211,6 +265,19 @@ def _scalar_threshold(text: str, metric: str, operator_text: str, number: float,
         unit = ""
     _no_unit(text, unit, metric)
     return Threshold(text, metric, None, operator_text, number, scalar.unit)
+
+
+def _server_threshold(text: str, metric: str, operator_text: str, number: float, unit: str) -> Threshold:
+    """``server:NAME`` (its peak, in the target's unit), ``server:NAME:leak`` (1 when it did not
+    return to its baseline) or ``server_leaks`` (how many did not): plain numbers."""
+    name, _, statistic = metric.removeprefix(SERVER_PREFIX).partition(":")
+    if metric != "server_leaks" and (not name or statistic not in ("", "leak")):
+        raise ThresholdError(
+            f"invalid threshold {text!r}: use 'server:<series><10000' (its peak) or "
+            "'server:<series>:leak<1', e.g. 'server:process_open_fds:leak<1'"
+        )
+    _no_unit(text, unit, metric)
+    return Threshold(text, metric, None, operator_text, number, "count")
 
 
 def _rate_bound(text: str, number: float, unit: str) -> float:

@@ -13,7 +13,7 @@ from ..metrics.collector import SCALAR_METRICS
 from ..metrics.histograms import format_ms
 from ..metrics.summary_types import WebSocketSummary
 from ..metrics.thresholds import format_value
-from .summary import LATENCY_KEYS, worker_label
+from .summary import LATENCY_KEYS, breakpoint_lines, host_lines, server_lines, worker_label
 from .svg import line_chart
 
 SECTION_ID = "locust-ws"
@@ -85,6 +85,15 @@ def render_section(summary: WebSocketSummary) -> str:
         for worker in summary["workers"]
     ]
     parts.append(_table(["Metric", "Value", "Meaning"], rows, text=True))
+    if lines := breakpoint_lines(summary):
+        parts.append("<h3>Breakpoint</h3>")
+        parts.append("<ul>" + "".join(f"<li>{html.escape(line.strip())}</li>" for line in lines) + "</ul>")
+    if lines := host_lines(summary):
+        parts.append("<h3>Ran on</h3>")
+        parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+    if lines := server_lines(summary):
+        parts.append("<h3>Server health (" + html.escape(", ".join(summary["server"]["targets"])) + ")</h3>")
+        parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
     points = summary["timeline"]["points"]
     seconds = [point[0] for point in points]
     parts.append(

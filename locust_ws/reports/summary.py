@@ -17,7 +17,10 @@ from ..metrics.histograms import format_ms
 from ..metrics.summary_types import (
     PERCENTILE_KEYS,
     TIME_KEYS,
+    BreakpointSummary,
+    HostSummary,
     LatencyStats,
+    ServerHealthSummary,
     TimeKey,
     WebSocketSummary,
     WorkerSummary,
@@ -48,6 +51,87 @@ def with_thresholds(
     return judged
 
 
+def with_server(summary: WebSocketSummary, server: ServerHealthSummary) -> WebSocketSummary:
+    """The summary plus the target's own series (``--ws-server-metrics``)."""
+    health = summary.copy()
+    health["server"] = server
+    return health
+
+
+def with_breakpoint(summary: WebSocketSummary, found: BreakpointSummary) -> WebSocketSummary:
+    """The summary plus what a ``Breakpoint`` shape found."""
+    judged = summary.copy()
+    judged["breakpoint"] = found
+    return judged
+
+
+def with_hosts(summary: WebSocketSummary, hosts: list[HostSummary]) -> WebSocketSummary:
+    """The summary plus what ran where."""
+    located = summary.copy()
+    located["hosts"] = hosts
+    return located
+
+
+def host_lines(summary: WebSocketSummary) -> list[str]:
+    """``worker 1: vm pid 812, open files 20000, ports 32768-60999, locust-ws 0.9 / Locust 2.47.0 /
+    Python 3.11.7, 25 users planned, 25 connections at peak``, then every warning."""
+    hosts = summary.get("hosts") or []
+    lines = []
+    for host in hosts:
+        limit = host["open_files_limit"]
+        ports = host["port_range"]
+        versions = host["versions"]
+        lines.append(
+            f"{host['worker']}: {host['host']} pid {host['pid']}, "
+            f"open files {'unlimited' if limit < 0 else limit}, "
+            f"ports {f'{ports[0]}-{ports[1]}' if ports else 'unknown'}, "
+            f"locust-ws {versions['locust_ws']} / Locust {versions['locust']} / Python {versions['python']}, "
+            f"{host['planned_users']} users planned, {host['connections_peak']} connections at peak"
+        )
+    lines += [f"WARNING: {warning}" for host in hosts for warning in host["warnings"]]
+    return lines
+
+
+def breakpoint_lines(summary: WebSocketSummary) -> list[str]:
+    """``Breakpoint: sustained 500 users (open connections 500, ...); broke at 550 on ...``."""
+    found = summary.get("breakpoint")
+    if found is None:
+        return []
+    at = ", ".join(f"{key} {_shown(key, value)}" for key, value in found["at_sustained"].items())
+    head = f"Breakpoint: sustained {found['sustained_users']:,} users" + (f" ({at})" if at else "")
+    if found["found"]:
+        broken = found["sustained_users"] + found["step"]
+        return [
+            head,
+            f"  broke at {broken:,} users after {found['broken_at_s']:.0f} s: "
+            + "; ".join(found["broken_by"]),
+        ]
+    if found["max_users_reached"]:
+        return [head, "  max_users reached with no stop condition true: the limit is higher"]
+    return [head, "  no breakpoint found yet"]
+
+
+def _shown(key: str, value: float | None) -> str:
+    if key.endswith("_ms"):
+        return format_value(value, "ms")
+    if key.endswith("_rate"):
+        return format_value(value, "rate")
+    return format_value(value, "count")
+
+
+def server_lines(summary: WebSocketSummary) -> list[str]:
+    """The target's series, one verdict a line, then the failed scrapes: what the console, the web
+    UI tab and the HTML report list under our own numbers."""
+    server = summary.get("server")
+    if server is None:
+        return []
+    lines = [row["verdict"] for row in server["series"]]
+    if not server["series"]:
+        lines.append("no series scraped from " + ", ".join(server["targets"]))
+    lines += [f"scrape failed: {error}" for error in server["errors"]]
+    return lines
+
+
 def scalar_cells(summary: WebSocketSummary) -> list[tuple[str, str]]:
     """``(label, value as shown)`` of every ``SCALAR_METRICS`` entry, in the table's order: what
     the console and the web UI tab list."""
@@ -76,6 +160,12 @@ def format_console(summary: WebSocketSummary) -> str:
         lines.append(line)
     lines.append("-" * len(head))
     lines += _connection_lines(summary)
+    lines += breakpoint_lines(summary)
+    if hosts := host_lines(summary):
+        lines += ["Ran on:", *(f"  {line}" for line in hosts)]
+    if server := server_lines(summary):
+        lines.append("Server (" + ", ".join(summary["server"]["targets"]) + "):")
+        lines += [f"  {line}" for line in server]
     return "\n".join(lines)
 
 
@@ -139,12 +229,45 @@ def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
         )
     for code, count in summary["close_codes"].items():
         rows.append([f"close_code_{code}", "", "", "", "", "", "", *blank_latency, count, "count"])
+    rows += _named_value_rows(summary)
     for worker in summary["workers"]:
         for gauge in ("open_connections", "open_connections_peak"):
             rows.append(
                 [gauge, "", "", worker["worker"], "", "", "", *blank_latency, worker[gauge], "connections"]
             )
     return rows
+
+
+def _named_value_rows(summary: WebSocketSummary) -> list[list[Any]]:
+    """The breakpoint's and the server's numbers: one row per (metric, name), the value alone."""
+    named: list[tuple[str, str, Any, str]] = []
+    found = summary.get("breakpoint")
+    if found is not None:
+        named.append(("breakpoint_sustained_users", "", found["sustained_users"], "users"))
+        named += [("breakpoint_at_sustained", key, value, "") for key, value in found["at_sustained"].items()]
+    for host in summary.get("hosts") or []:
+        ports = host["port_range"]
+        named += [
+            ("host", host["worker"], host["host"], ""),
+            ("host_open_files_limit", host["worker"], host["open_files_limit"], "files"),
+            ("host_port_range", host["worker"], f"{ports[0]}-{ports[1]}" if ports else "", "ports"),
+            ("host_versions", host["worker"], " ".join(f"{k}={v}" for k, v in host["versions"].items()), ""),
+            ("host_planned_users", host["worker"], host["planned_users"], "users"),
+            ("host_connections_peak", host["worker"], host["connections_peak"], "connections"),
+        ]
+    server = summary.get("server")
+    for series in server["series"] if server else []:
+        values = {
+            "baseline": series["baseline"],
+            "peak": series["peak"],
+            "last": series["last"],
+            "after_drop": series["after_drop"],
+        }
+        if series["returned"] is not None:
+            values["returned"] = float(series["returned"])
+        named += [(f"server_{statistic}", series["series"], value, "") for statistic, value in values.items()]
+    blank = [""] * (len(CSV_HEADER) - 6)  # Count to the last latency column
+    return [[metric, "", "", name, *blank, _cell(value), unit] for metric, name, value, unit in named]
 
 
 def _latency_cells(row: LatencyStats) -> list[Any]:

@@ -20,7 +20,7 @@ from flask import Response, jsonify, request
 from ..metrics.histograms import format_ms
 from ..metrics.summary_types import PERCENTILE_KEYS, TimeKey, WebSocketSummary
 from .html import inject_section, render_section
-from .summary import format_csv, scalar_cells, worker_label
+from .summary import breakpoint_lines, format_csv, host_lines, scalar_cells, server_lines, worker_label
 
 TAB_KEY = "websockets"
 _SHOWN_TIMES: tuple[TimeKey, ...] = (*PERCENTILE_KEYS, "max_ms")
@@ -71,6 +71,9 @@ def tab_rows(summary: WebSocketSummary) -> list[dict[str, Any]]:
         for row in summary["latency"]
     ]
     rows += [_row(f"close code {code}", count) for code, count in summary["close_codes"].items()]
+    rows += [_row(line.strip()) for line in breakpoint_lines(summary)]
+    rows += [_row(f"server: {line}") for line in server_lines(summary)]
+    rows += [_row(f"ran on {line}") for line in host_lines(summary)]
     return rows
 
 

@@ -46,6 +46,12 @@ BAD_VALUES = [
     ("--ws-connect-rate", "fast", "expected a number >= 0, got 'fast'"),
     ("--ws-connect-jitter", "inf", "expected a number >= 0, got 'inf'"),
     ("--ws-json", None, "expected one argument"),
+    ("--ws-server-metrics", "127.0.0.1:8765/metrics", "expected an http:// or https:// URL"),
+    ("--ws-server-metric", "open fds", "expected a Prometheus metric name such as process_open_fds"),
+    ("--ws-server-scrape-interval", "0", "expected a number > 0, got '0'"),
+    ("--ws-server-leak-tolerance", "lots", "expected a fraction from 0 to 1 (0.1 or 10%), got 'lots'"),
+    ("--ws-server-leak-tolerance", "150%", "expected a fraction from 0 to 1"),
+    ("--ws-server-leak-settle", "soon", "expected a number >= 0, got 'soon'"),
     (
         "--ws-source-addresses",
         "127.0.0.2/33",

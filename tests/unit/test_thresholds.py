@@ -53,6 +53,9 @@ def test_valid_expressions_parse(text, metric, statistic, operator, bound, unit)
         ("handshake_failure_rate<5", "a rate without '%' is a fraction from 0 to 1"),
         ("close_code_1006<10ms", "close_code_1006 is a plain number, drop the unit 'ms'"),
         (":p95<5", "no metric before ':p95'"),
+        ("ws_connecting:p95<500ms", "'ws_connecting' is a k6 metric; in locust-ws use connect"),
+        ("ws_msgs_received>100", "in locust-ws use messages_in"),
+        ("http_req_duration:p95<1000", "'POST /login:p95<1000ms'"),
     ],
 )
 def test_invalid_expressions_are_rejected_with_a_readable_reason(text, reason):
