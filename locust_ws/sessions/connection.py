@@ -834,7 +834,7 @@ class WebSocketConnection:
         except InvalidState:
             raise ConnectionClosed(_ABNORMAL, message="send failed: the connection is closing") from None
         except (OSError, websocket.WebSocketException) as error:
-            raise ConnectionClosed(_ABNORMAL, message=f"send failed: {_describe(error)}") from None
+            raise ConnectionClosed(_ABNORMAL, message=f"send failed: {describe_error(error)}") from None
         self.messages_out += 1
         self.bytes_out += len(payload)
         return (perf_counter() - start) * 1000.0
@@ -883,14 +883,8 @@ def _connect_failure(error: Exception, timeout: float, source_address: str | Non
     if isinstance(error, ConnectionRefusedError):
         return ConnectError("connection refused (nothing listening?)")
     if isinstance(error, websocket.WebSocketAddressException):
-        return ConnectError(f"cannot resolve host: {_describe(error)}")
-    return ConnectError(f"handshake failed: {_describe(error)}")
-
-
-def _describe(error: BaseException | None) -> str:
-    if error is None:
-        return "connection closed without a close frame"
-    return describe_error(error)
+        return ConnectError(f"cannot resolve host: {describe_error(error)}")
+    return ConnectError(f"handshake failed: {describe_error(error)}")
 
 
 def _bounded(text: str, limit: int = 60) -> str:

@@ -1,11 +1,12 @@
-"""``PollingTransport``: Engine.IO v4 long-polling behind the small part of websocket-client's
-``WebSocket`` surface that ``WebSocketConnection`` uses.
+"""``PollingTransport``: Engine.IO v4 long-polling behind the ``Transport`` surface (``wire.py``)
+that ``WebSocketConnection`` uses.
 
 With it, ``SocketIOSession(transports=["polling"])`` runs over HTTP through the very same reader
 greenlet, heartbeat watchdog, reconnect and reporting as over a WebSocket, instead of a second
-client. Each Engine.IO packet becomes one frame: a long-poll ``GET`` returns a payload of packets
-(``\\x1e``-separated, binary ones base64 with a ``b`` prefix) that ``read`` hands out as the
-frames of that poll; ``send`` is one ``POST`` per frame. POSTs are serialized, as
+client. Each Engine.IO packet becomes one protocol event: a long-poll ``GET`` returns a payload of
+packets (``\\x1e``-separated, binary ones base64 with a ``b`` prefix) that ``read`` hands out as
+that poll's ``Message`` events (a close packet or a failed poll as the ``Closed`` that ends it);
+``send`` is one ``POST`` per frame. POSTs are serialized, as
 Engine.IO servers refuse overlapping ones. Sizes reported for packets are the packets' own, without
 HTTP overhead.
 """
