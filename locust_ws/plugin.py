@@ -85,6 +85,7 @@ from .reports.summary import (
 )
 from .reports.webui import install_tab
 from .server_scrape import DEFAULT_INTERVAL_S, ServerScraper
+from .sessions.events import Tags
 
 logger = logging.getLogger(__name__)
 console = logging.getLogger("locust.stats_logger")
@@ -412,6 +413,10 @@ class _JudgedSource:
             if (entry_method, entry_name) == (method, name) or (entry_name == selector and entry.num_requests)
         ]
         return _LocustRow(entries[0]) if len(entries) == 1 else None
+
+    def select_tagged(self, kind: str, tags: Tags) -> LatencyRows | None:
+        """Our tagged rows (Locust's own rows have no tags)."""
+        return self.metrics.select_tagged(kind, tags)
 
     def value(self, metric: str) -> float | None:
         if metric.startswith(SERVER_PREFIX) or metric == "server_leaks":

@@ -138,6 +138,15 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return redact_known(text, secrets)
 
 
+def redact_tags(
+    tags: tuple[tuple[str, str], ...], secrets: Iterable[str] = ()
+) -> tuple[tuple[str, str], ...]:
+    """Event tags (``sessions.events.Tags``) safe to render: the value of a credential-named tag
+    (``token``, ``api_key``, ...) becomes ``<redacted>`` whatever it is, and so do the connection's
+    ``secrets`` and query strings inside any other value. Tags become row labels of every report."""
+    return tuple((key, REDACTED if is_secret_key(key) else redact(value, secrets)) for key, value in tags)
+
+
 def display_url(url: str) -> str:
     """``url`` as it may be shown: the value of every query parameter that holds a secret (as
     ``connection_secrets`` decides) and the user info's password replaced by ``<redacted>``;

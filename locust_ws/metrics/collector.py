@@ -9,6 +9,13 @@ counts, the time blocked in ``send`` (backpressure), what permessage-deflate sav
 cost in CPU (from the ``compression`` counts events carry), and per-second traffic for rates and
 charts. Events without ``ws_kind`` (HTTP requests, other plugins) cost one dictionary lookup.
 
+Events with ``tags`` (k6's, ``{"feed": "orders"}``) also count in a per-kind, per-tags row
+(``tagged_rows``): its events, failures and latency histogram, which the summary lists as
+``fanout{feed:orders}`` and thresholds select with that syntax (``select_tagged``). Untagged events
+cost one more lookup (``"tags" in context``), nothing else. At most ``MAX_TAG_SETS`` distinct tags
+per kind get a row; further ones are pooled into ``OTHER_TAGS``, with one warning, so a tag value
+such as a user id cannot grow memory without bound.
+
 ``SCALAR_METRICS`` is the one list of single-number metrics: the store computes each from its
 entry, thresholds accept its keys, and every report renders it row by row.
 
@@ -28,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
-from ..sessions.events import Compression, EventContext, Kind
+from ..sessions.events import Compression, EventContext, Kind, Tags
 from .histograms import LatencyHistogram
 from .report_check import MalformedReport, check_report
 from .summary_types import PERCENTILE_KEYS, TIME_KEYS, LatencyStats, WebSocketSummary
@@ -46,10 +53,24 @@ MAX_ROWS = 100
 """Rows (request type, kind, name) kept with their own histogram; names beyond that are pooled
 into one ``(other names)`` row per kind, so dynamic names cannot grow memory without bound."""
 OVERFLOW_NAME = "(other names)"
+MAX_TAG_SETS = 100
+"""Distinct tags kept with their own row per kind; further ones are pooled into ``OTHER_TAGS``."""
+OTHER_TAGS: Tags = (("(other tags)", ""),)
+"""The tags of the row that pools every tag set beyond ``MAX_TAG_SETS`` of a kind."""
 REPORT_VERSION = 1
 
 RowKey = tuple[str, str, str]
 """``(request type, kind, name)``, e.g. ``("WS", "connect", "connect /echo")``."""
+TaggedKey = tuple[str, Tags]
+"""``(kind, tags)``, e.g. ``("fanout", (("feed", "orders"),))``: merged over request types and names."""
+
+
+def tag_selector(kind: str, tags: Tags) -> str:
+    """A tagged row as a threshold selects it, k6's syntax: ``fanout{feed:orders,region:eu}``
+    (``fanout{(other tags)}`` for the pooled row)."""
+    if tags == OTHER_TAGS:
+        return f"{kind}{{{OTHER_TAGS[0][0]}}}"
+    return kind + "{" + ",".join(f"{key}:{value}" for key, value in tags) + "}"
 
 
 @dataclass(frozen=True)
@@ -273,6 +294,8 @@ class WorkerReport(TypedDict):
     traffic: list[list[int]]
     open: int
     peak: int
+    tagged: list[list[Any]]
+    """``[kind, [[tag, value], ...], count, failures, encoded histogram or None]``"""
 
 
 class Row:
@@ -299,6 +322,16 @@ class Row:
             if self.histogram is None:
                 self.histogram = LatencyHistogram()
             self.histogram.merge(histogram)
+
+    @classmethod
+    def merged(cls, rows: list[Row]) -> Row | None:
+        """One row adding up ``rows``; ``None`` when there are none."""
+        if not rows:
+            return None
+        total = cls()
+        for row in rows:
+            total.add(row.count, row.failures, row.histogram)
+        return total
 
 
 @dataclass
@@ -343,9 +376,15 @@ class WebSocketMetrics:
     deflate_wire_out: int
     deflate_deflate_ns: int
 
-    def __init__(self, clock: Callable[[], float] = time.time, max_rows: int = MAX_ROWS) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        max_rows: int = MAX_ROWS,
+        max_tag_sets: int = MAX_TAG_SETS,
+    ) -> None:
         self._clock = clock
         self.max_rows = max_rows
+        self.max_tag_sets = max_tag_sets
         self.open_connections: int = 0
         """Connections open now: on a master, the sum of every worker's latest report."""
         self.peak_open_connections: int = 0
@@ -373,6 +412,10 @@ class WebSocketMetrics:
         self.rows: dict[RowKey, Row] = {}
         self._blocked_rows: dict[str, Row] = {}  # request type -> its send-blocked row
         self._overflowed = False
+        self.tagged_rows: dict[TaggedKey, Row] = {}
+        """Events with ``tags``, by kind and tags (``tag_selector``)."""
+        self._tag_sets: Counter[str] = Counter()  # kind -> its tag sets with a row of their own
+        self._tags_overflowed: set[str] = set()  # kinds whose pooling was warned about
         for counter in COUNTERS:
             setattr(self, counter, 0)
         self.close_codes: Counter[int] = Counter()
@@ -423,6 +466,8 @@ class WebSocketMetrics:
             histogram.record_ms(response_time)
         if "compression" in context:
             self._compressed(context["compression"])
+        if "tags" in context:
+            self._tagged(kind, context["tags"], exception, response_time)
         on_kind = self._on_kind.get(kind)
         if on_kind is not None:
             on_kind(request_type, response_length or 0, exception, context)
@@ -439,6 +484,37 @@ class WebSocketMetrics:
                 )
             name = OVERFLOW_NAME
         return self.rows.setdefault((request_type, kind, name), Row())
+
+    def _tagged(
+        self, kind: str, tags: Tags, exception: BaseException | None, response_time: float | None
+    ) -> None:
+        row = self.tagged_rows.get((kind, tags))
+        if row is None:
+            row = self._new_tagged_row(kind, tags)
+        row.count += 1
+        if exception is not None:
+            row.failures += 1
+        if response_time is not None:
+            row.record_ms(response_time)
+
+    def _new_tagged_row(self, kind: str, tags: Tags) -> Row:
+        if tags != OTHER_TAGS and self._tag_sets[kind] >= self.max_tag_sets:
+            if kind not in self._tags_overflowed:
+                self._tags_overflowed.add(kind)
+                logger.warning(
+                    "locust-ws keeps per-tag rows for %d distinct tags of %s events; further tags are "
+                    "pooled as %s (a tag whose values are unbounded, such as a user id, splits nothing)",
+                    self.max_tag_sets,
+                    kind,
+                    tag_selector(kind, OTHER_TAGS),
+                )
+            tags = OTHER_TAGS
+        row = self.tagged_rows.get((kind, tags))
+        if row is None:
+            row = self.tagged_rows[(kind, tags)] = Row()
+            if tags != OTHER_TAGS:
+                self._tag_sets[kind] += 1
+        return row
 
     def _traffic_bucket(self) -> list[Any]:
         second = int(self._clock())
@@ -570,15 +646,22 @@ class WebSocketMetrics:
         the store then starts afresh (the gauge stays, the peak restarts from it)."""
         report: WorkerReport = {
             "version": REPORT_VERSION,
-            "rows": [
-                [*key, row.count, row.failures, row.histogram.to_wire() if row.histogram else None]
-                for key, row in self.rows.items()
-            ],
+            "rows": [[*key, row.count, row.failures, _wire(row)] for key, row in self.rows.items()],
             "counters": {counter: getattr(self, counter) for counter in COUNTERS},
             "close_codes": [[code, count] for code, count in self.close_codes.items()],
             "traffic": self.timeline.to_wire(),
             "open": self.open_connections,
             "peak": self.peak_open_connections,
+            "tagged": [
+                [
+                    kind,
+                    [list(pair) for pair in tags],
+                    row.count,
+                    row.failures,
+                    row.histogram.to_wire() if row.histogram else None,
+                ]
+                for (kind, tags), row in self.tagged_rows.items()
+            ],
         }
         self.reset()
         return report
@@ -598,6 +681,11 @@ class WebSocketMetrics:
         for row in checked.rows:
             key = (row.request_type, row.kind, row.name)
             (self.rows.get(key) or self._new_row(*key)).add(row.count, row.failures, row.histogram)
+        for tagged in checked.tagged:
+            tagged_key = (tagged.kind, tagged.tags)
+            (self.tagged_rows.get(tagged_key) or self._new_tagged_row(*tagged_key)).add(
+                tagged.count, tagged.failures, tagged.histogram
+            )
         for counter, value in checked.counters.items():
             setattr(self, counter, getattr(self, counter) + value)
         for code, count in checked.close_codes:
@@ -628,13 +716,20 @@ class WebSocketMetrics:
         """The rows of one kind (``connect``) or else of one name (``connect /echo``), merged over
         request types; ``None`` when nothing matches."""
         field = 1 if selector in KINDS else 2
-        matching = [row for key, row in self.rows.items() if key[field] == selector]
-        if not matching:
-            return None
-        total = Row()
-        for row in matching:
-            total.add(row.count, row.failures, row.histogram)
-        return total
+        return Row.merged([row for key, row in self.rows.items() if key[field] == selector])
+
+    def select_tagged(self, kind: str, tags: Tags) -> Row | None:
+        """The rows of ``kind`` whose tags include every one of ``tags`` (k6's
+        ``fanout{feed:orders}``), merged; ``None`` when nothing matches. The pooled
+        ``OTHER_TAGS`` row matches no selector."""
+        wanted = set(tags)
+        return Row.merged(
+            [
+                row
+                for (row_kind, row_tags), row in self.tagged_rows.items()
+                if row_kind == kind and row_tags != OTHER_TAGS and wanted <= set(row_tags)
+            ]
+        )
 
     def duration(self, now: float | None = None) -> float:
         """Seconds since the test started (until it stopped, once it has)."""
@@ -695,8 +790,16 @@ class WebSocketMetrics:
                 for kind, row in sorted(by_kind.items())
                 if row.histogram is not None
             ],
+            "latency_by_tag": [
+                {"kind": kind, "tags": dict(tags), "selector": tag_selector(kind, tags), **_row_summary(row)}
+                for (kind, tags), row in sorted(self.tagged_rows.items())
+            ],
             "timeline": {"width_s": self.timeline.width, "points": self.timeline.points()},
         }
+
+
+def _wire(row: Row) -> list[str | int] | None:
+    return row.histogram.to_wire() if row.histogram else None
 
 
 def _row_summary(row: Row) -> LatencyStats:

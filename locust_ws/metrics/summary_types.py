@@ -59,6 +59,17 @@ class KindLatency(LatencyStats):
     kind: str
 
 
+class TagLatency(LatencyStats):
+    """The events of one kind with one set of tags (``tags=``), merged over names and request types."""
+
+    kind: str
+    tags: dict[str, str]
+    """``{"feed": "orders"}``; ``{"(other tags)": ""}`` for the row pooling the tags of a kind beyond
+    ``collector.MAX_TAG_SETS``."""
+    selector: str
+    """As a threshold selects it: ``fanout{feed:orders}``."""
+
+
 class LiveRates(TypedDict):
     """Traffic per second over the last seconds (``timeline.RATE_WINDOW_S``), not the run average."""
 
@@ -188,6 +199,8 @@ class WebSocketSummary(TypedDict):
     latency: list[LatencyRow]
     latency_by_kind: list[KindLatency]
     """The kinds that have samples."""
+    latency_by_tag: list[TagLatency]
+    """Every (kind, tags) of tagged events, samples or not (counts alone for ``send``)."""
     timeline: TimelineSummary
     thresholds: NotRequired[list[ThresholdVerdict]]
     server: NotRequired[ServerHealthSummary]

@@ -7,6 +7,9 @@ A threshold is ``<metric>[:<statistic>] <operator> <number>[<unit>]``:
   statistic: ``p95``, ``p99.9`` (or k6's ``p(95)``), ``avg``, ``med``, ``min``, ``max`` (unit
   ``ms`` by default, ``s`` or ``us``), ``count``, ``failures`` or ``failure_rate`` (``1%`` or
   ``0.01``);
+- a latency of tagged events (``tags=``), k6's syntax: a kind, then the tags in braces, then a
+  statistic: ``fanout{feed:orders}:p99<200ms``, ``request{feed:orders,region:eu}:count>10``; the
+  events whose tags include all of those;
 - a single number from ``SCALAR_METRICS`` (``handshake_failure_rate``, ``open_connections_peak``,
   ``reconnects``, ``compression_ratio_in>2x``, ``deflate_us_per_message<50us``, ...) or
   ``close_code_<N>``;
@@ -28,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..sessions.events import Kind, Tags, make_tags
 from .collector import CLOSE_CODE_METRIC, KINDS, SCALAR_METRICS
 from .histograms import format_ms
 from .server_health import SERVER_PREFIX
@@ -53,6 +57,8 @@ _LATENCY_UNITS = {"": 1.0, "ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}
 _LATENCY_STATISTICS = ("avg", "med", "min", "max")
 _COUNT_STATISTICS = ("count", "failures")
 _STATISTIC_HELP = "p95, p99.9, avg, med, min, max, count, failures or failure_rate"
+_TAGGED = re.compile(r"(?P<kind>[^{}]*)\{(?P<tags>[^{}]*)\}(?P<rest>[^{}]*)")
+_TAG_HELP = "e.g. 'fanout{feed:orders}:p99<200ms' or 'request{feed:orders,region:eu}:count>10'"
 
 
 K6_METRICS = {
@@ -109,9 +115,11 @@ class LatencyRows(Protocol):
 
 
 class MetricSource(Protocol):
-    """What thresholds read: ``WebSocketMetrics`` provides both."""
+    """What thresholds read: ``WebSocketMetrics`` provides all three."""
 
     def select(self, selector: str) -> LatencyRows | None: ...
+
+    def select_tagged(self, kind: str, tags: Tags) -> LatencyRows | None: ...
 
     def value(self, metric: str) -> float | None: ...
 
@@ -129,12 +137,14 @@ class Threshold:
     unit: str
     """How values are shown: ``ms``, ``rate``, ``count``, ``per_s``, ``bytes``, ``connections``,
     ``ratio`` or ``us``."""
+    tags: Tags = ()
+    """A tag selector's tags (``fanout{feed:orders}``): the metric is then a kind."""
 
     def observe(self, source: MetricSource) -> float | None:
         """The metric's current value (ms, fraction or plain number); ``None`` without samples."""
         if self.statistic is None:
             return source.value(self.metric)
-        rows = source.select(self.metric)
+        rows = source.select_tagged(self.metric, self.tags) if self.tags else source.select(self.metric)
         if rows is None:
             return None
         if self.statistic == "count":
@@ -209,6 +219,8 @@ def parse_threshold(text: str) -> Threshold:
         raise ThresholdError(
             f"invalid threshold {text!r}: {k6_name!r} is a k6 metric; in locust-ws use {K6_METRICS[k6_name]}"
         )
+    if "{" in lhs or "}" in lhs:
+        return _tagged_threshold(text, lhs, match["operator"], number, unit)
     if lhs.startswith(SERVER_PREFIX) or lhs == "server_leaks":
         return _server_threshold(text, lhs, match["operator"], number, unit)
     if ":" not in lhs:
@@ -220,6 +232,38 @@ def parse_threshold(text: str) -> Threshold:
         raise ThresholdError(f"invalid threshold {text!r}: no metric before ':{statistic}'")
     bound, shown_as, statistic = _statistic_bound(text, statistic, number, unit)
     return Threshold(text, metric, statistic, match["operator"], bound, shown_as)
+
+
+def _tagged_threshold(text: str, lhs: str, operator_text: str, number: float, unit: str) -> Threshold:
+    """``<kind>{<tag>:<value>,...}:<statistic>``: the statistic over the events of that kind whose
+    tags include every one given."""
+    match = _TAGGED.fullmatch(lhs)
+    if match is None:
+        raise ThresholdError(
+            f"invalid threshold {text!r}: a tag selector is one '{{...}}' after a kind, {_TAG_HELP}"
+        )
+    kind = match["kind"].strip()
+    if kind not in set(Kind):
+        raise ThresholdError(
+            f"invalid threshold {text!r}: tags select within a kind ({', '.join(Kind)}), "
+            f"not {kind!r}: {_TAG_HELP}"
+        )
+    pairs = [pair.strip() for pair in match["tags"].split(",")]
+    if not all(":" in pair for pair in pairs):
+        raise ThresholdError(f"invalid threshold {text!r}: tags are '<name>:<value>' pairs, {_TAG_HELP}")
+    tags: dict[str, str] = {}
+    for pair in pairs:
+        key, _, value = pair.partition(":")
+        tags[key.strip()] = value.strip().strip("'\"")
+    try:
+        selected = make_tags(tags)
+    except ValueError as error:
+        raise ThresholdError(f"invalid threshold {text!r}: {error}") from None
+    rest = match["rest"].strip()
+    if not rest.startswith(":") or not rest[1:].strip():
+        raise ThresholdError(f"invalid threshold {text!r}: add a statistic after the tags, {_TAG_HELP}")
+    bound, shown_as, statistic = _statistic_bound(text, rest[1:].strip().lower(), number, unit)
+    return Threshold(text, kind, statistic, operator_text, bound, shown_as, selected)
 
 
 def _statistic_bound(text: str, statistic: str, number: float, unit: str) -> tuple[float, str, str]:

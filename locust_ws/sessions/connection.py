@@ -62,7 +62,7 @@ from ..transport import heartbeats
 from ..transport.sources import PORT_EXHAUSTION_ERRNOS, SourceAddressError, local_port_range
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
-from .events import Kind
+from .events import Kind, Tags
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
@@ -160,6 +160,7 @@ class WebSocketConnection:
         receive_rate: float = 0.0,
         receive_buffer: int = 0,
         compression: CompressionSetting = None,
+        tags: Mapping[str, object] | None = None,
     ) -> None:
         """Times in seconds: ``connect_timeout`` for the whole handshake, ``reply_timeout`` the
         default wait of round trips and waits, a WebSocket ping every ``ping_interval`` (0: none)
@@ -177,10 +178,13 @@ class WebSocketConnection:
         ``receive_buffer`` (bytes, 0: the kernel's) shrinks its socket's receive buffer, so the
         server's send buffers fill soon after: how a test sees what a server does then.
         ``compression`` (``"deflate"``, a ``DeflateOptions`` or a dict of its fields) offers
-        permessage-deflate on every connection; ``connect(compression=...)`` overrides it for one."""
+        permessage-deflate on every connection; ``connect(compression=...)`` overrides it for one.
+        ``tags`` (``{"feed": "orders"}``, as k6's) go on every event of the session, so the metrics
+        and thresholds can split its rows by them (``fanout{feed:orders}:p99<200ms``)."""
         self.base_url = base_url
         self.user = user
         self._report = Reporter(request_event, self.request_type, user)
+        self._report.set_tags(tags)
         self._handler_jobs = HandlerDispatcher(self._report, slow_handler_ms)
         """Runs the locustfile's handlers off the reader, in arrival order."""
         self.connect_timeout = connect_timeout
@@ -248,6 +252,16 @@ class WebSocketConnection:
         self.close_reason = ""
         self._closing = False  # our close(): its row is close()'s, and no reconnect follows
         self._awaiting_pong = None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The session's tags, carried by every event from the next one on (credential-named
+        values as ``<redacted>``); set it to replace them. A call's own ``tags=`` merge over them."""
+        return dict(self._report.tags)
+
+    @tags.setter
+    def tags(self, tags: Mapping[str, object] | None) -> None:
+        self._report.set_tags(tags)
 
     @property
     def connected(self) -> bool:
@@ -559,6 +573,7 @@ class WebSocketConnection:
         timeout: float | None,
         catch_response: bool,
         timeout_error: Callable[[float], Exception] = ReplyTimeout,
+        call_tags: Tags | None = None,
     ) -> Reply:
         """Call ``send(timeout)`` (which returns the bytes sent and the ms spent sending, and raises
         ``SendTimeout`` past its deadline) and wait for the reader to resolve ``key`` in
@@ -566,11 +581,13 @@ class WebSocketConnection:
         ``reply.name``, with ``sent_bytes`` (``None`` when nothing left) and ``send_ms`` in its
         context. ``timeout`` seconds (default ``reply_timeout``) is the whole budget, the send
         included: no answer within it is a ``timeout_error`` failure, and an answer after that is
-        counted in ``late_replies``."""
+        counted in ``late_replies``. ``call_tags``: the event's tags (``Reporter.merged``)."""
         timeout = self.reply_timeout if timeout is None else timeout
         slot = _ReplySlot()
         self._pending[key] = slot
         context: dict[str, Any] = {"sent_bytes": None}
+        if call_tags is not None:
+            context["call_tags"] = call_tags
         start = perf_counter()
         try:
             context["sent_bytes"], context["send_ms"] = send(timeout)
@@ -627,10 +644,18 @@ class WebSocketConnection:
             return True
         return False
 
-    def _wait(self, predicate: Predicate | None, timeout: float | None, name: str | None) -> Any:
+    def _wait(
+        self,
+        predicate: Predicate | None,
+        timeout: float | None,
+        name: str | None,
+        tags: Mapping[str, object] | None = None,
+    ) -> Any:
         """Wait for the next message (as passed to ``_wake_waiters``) matching ``predicate``;
-        return it, or ``None`` after ``timeout`` s. With ``name`` the wait is reported."""
+        return it, or ``None`` after ``timeout`` s. With ``name`` the wait is reported, with
+        ``tags`` over the session's."""
         timeout = self.reply_timeout if timeout is None else timeout
+        call_tags = self._report.merged(tags) if tags else None
         self._open_connection(name or "wait_for", timeout)
         entry: tuple[Predicate | None, AsyncResult[_Arrival]] = (predicate, AsyncResult())
         self._waiters.append(entry)
@@ -652,7 +677,7 @@ class WebSocketConnection:
             if entry in self._waiters:
                 self._waiters.remove(entry)
         if name is not None:
-            self._report.fire(Kind.WAIT, name, elapsed, length, error)
+            self._report.fire(Kind.WAIT, name, elapsed, length, error, call_tags)
         return message
 
     def _wake_waiters(self, message: Any, received_at: float, length: int) -> None:

@@ -16,7 +16,37 @@ master land on the same rows as the members.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import NamedTuple, TypedDict
+
+Tags = tuple[tuple[str, str], ...]
+"""An event's tags, as k6 has them (``{"feed": "orders"}``): ``(key, value)`` pairs sorted by key,
+so equal tags are one hashable key of the metrics' per-tag rows."""
+MAX_TAGS = 16
+"""Tags one event may carry."""
+MAX_TAG_LENGTH = 200
+"""Characters of a tag key or value: tags are labels (``feed``, ``orders``), not payloads."""
+
+
+def make_tags(tags: Mapping[str, object]) -> Tags:
+    """``tags`` as ``Tags``: string keys, values as text (``{"shard": 3}`` is ``shard:3``); raises
+    ``ValueError`` for what no selector could name (an empty key, ``{}:,`` in a key, too many or
+    too long), ``TypeError`` for a mapping that is none or a key that is no string."""
+    if not isinstance(tags, Mapping):
+        raise TypeError(f"tags must be a mapping of names to values, not {type(tags).__name__}")
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"{len(tags)} tags: at most {MAX_TAGS}")
+    pairs = []
+    for key, value in tags.items():
+        if not isinstance(key, str):
+            raise TypeError(f"tag name {key!r} is no string")
+        text = str(value)
+        if not key or any(mark in key for mark in "{}:,") or key != key.strip():
+            raise ValueError(f"tag name {key!r}: non-empty, no spaces around it, none of {{ }} : ,")
+        if len(key) > MAX_TAG_LENGTH or len(text) > MAX_TAG_LENGTH or any(mark in text for mark in "{},"):
+            raise ValueError(f"tag {key}: at most {MAX_TAG_LENGTH} characters each, no {{ }} , in a value")
+        pairs.append((key, text))
+    return tuple(sorted(pairs))
 
 
 class Kind(str, enum.Enum):
@@ -108,6 +138,10 @@ class EventContext(TypedDict, total=False):
     left. A ``request`` event without the key counts as one message sent of unknown size."""
     namespace: str
     """Socket.IO events: the namespace they belong to."""
+    tags: Tags
+    """Any event of a session with ``tags`` (every event of it: connects, sends, received
+    messages, ...) or of a call given ``tags=`` (merged over the session's): what the metrics split
+    their per-tag rows by. Absent for an untagged event, which costs nothing more."""
     compression: Compression
     """Any event of a connection that negotiated permessage-deflate, when its codec has compressed
     or inflated a message since the session's previous event."""

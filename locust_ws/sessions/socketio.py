@@ -183,6 +183,7 @@ class SocketIOSession(WebSocketConnection):
         transports: Sequence[str] = ("websocket",),
         socketio_path: str = "socket.io",
         compression: CompressionSetting = None,
+        tags: Mapping[str, object] | None = None,
     ) -> None:
         """Connect to the Socket.IO server at ``url`` (default: the user's host) and to each of
         ``namespaces``; each is reported as ``connect <namespace>``.
@@ -195,7 +196,9 @@ class SocketIOSession(WebSocketConnection):
         A refused handshake, a handshake that does not complete, or every namespace refused
         raises a ``ConnectError`` carrying the server's message, after reporting it.
         ``compression`` offers permessage-deflate on the WebSocket transport, as for
-        ``WebSocketSession.connect``."""
+        ``WebSocketSession.connect``; ``tags`` replace the session's ``tags`` first."""
+        if tags is not None:
+            self.tags = tags
         namespaces = (namespaces,) if isinstance(namespaces, str) else tuple(namespaces)
         if not namespaces or not all(isinstance(n, str) and n.startswith("/") for n in namespaces):
             raise ValueError(f"namespaces must be names starting with '/', got {namespaces!r}")
@@ -372,21 +375,24 @@ class SocketIOSession(WebSocketConnection):
         room: str | None = None,
         stamp: bool = False,
         name: str | None = None,
+        tags: Mapping[str, object] | None = None,
     ) -> int:
         """Send ``event`` with ``data`` (a tuple is several arguments) and return the bytes sent.
 
         Reported as ``emit <event>`` (or ``name``) with no response time. ``room`` adds the
         ``room_key`` field to a dict payload (how rooms are addressed by servers such as the
-        demo's); ``stamp`` adds ``client_ts`` and ``sender`` so that receivers report ``fanout``."""
+        demo's); ``stamp`` adds ``client_ts`` and ``sender`` so that receivers report ``fanout``;
+        ``tags`` go on its event, merged over the session's."""
         name = name or f"emit {event}"
+        call_tags = self._report.merged(tags) if tags else None
         ws = self._open_namespace(namespace, name)
         frames = packets.event_frames(event, self._payload(data, room, stamp), namespace)
         try:
             size, send_ms = self._send_packet(ws, frames)
         except ConnectionClosed as error:
-            self._report.fire(Kind.SEND, name, None, 0, error, namespace=namespace)
+            self._report.fire(Kind.SEND, name, None, 0, error, call_tags, namespace=namespace)
             raise
-        self._report.fire(Kind.SEND, name, None, size, namespace=namespace, send_ms=send_ms)
+        self._report.fire(Kind.SEND, name, None, size, None, call_tags, namespace=namespace, send_ms=send_ms)
         return size
 
     def call(
@@ -400,12 +406,15 @@ class SocketIOSession(WebSocketConnection):
         timeout: float | None = None,
         name: str | None = None,
         catch_response: bool = False,
+        tags: Mapping[str, object] | None = None,
     ) -> Reply:
         """Emit ``event`` asking for an ack and wait for it: one ``call <event>`` (or ``name``) row
         with the round trip in ms, or a failure ``no ack within N s`` after ``timeout`` (default
         ``ack_timeout``). ``reply.data`` is the ack's payload (one argument as is, several as a
-        tuple); ``catch_response`` lets the locustfile judge it before it is reported."""
+        tuple); ``catch_response`` lets the locustfile judge it before it is reported; ``tags`` go
+        on its event, merged over the session's."""
         name = name or f"call {event}"
+        call_tags = self._report.merged(tags) if tags else None
         ws = self._open_namespace(namespace, name)
         ack_id = next(self._ack_ids)
         frames = packets.event_frames(event, self._payload(data, room, stamp), namespace, ack_id)
@@ -416,6 +425,7 @@ class SocketIOSession(WebSocketConnection):
             timeout,
             catch_response,
             AckTimeout,
+            call_tags,
         )
 
     def join(
@@ -514,10 +524,12 @@ class SocketIOSession(WebSocketConnection):
         *,
         namespace: str = "/",
         name: str | None = None,
+        tags: Mapping[str, object] | None = None,
     ) -> Any:
         """Wait in the task for the next ``event`` in ``namespace`` whose data satisfies
         ``predicate``; return its data (as ``SocketIOEvent.data``), or ``None`` after ``timeout``
-        seconds. With ``name`` the wait is reported: time until the event, or a failure."""
+        seconds. With ``name`` the wait is reported: time until the event, or a failure; with
+        ``tags`` over the session's."""
 
         def matches(message: packets.SocketIOEvent) -> bool:
             return (
@@ -526,7 +538,7 @@ class SocketIOSession(WebSocketConnection):
                 and (predicate is None or predicate(message.data))
             )
 
-        message = self._wait(matches, timeout, name)
+        message = self._wait(matches, timeout, name, tags)
         return None if message is None else message.data
 
     def _on_message(self, data: str | bytes, received_at: float, length: int) -> None:

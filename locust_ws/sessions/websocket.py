@@ -69,6 +69,7 @@ class WebSocketSession(WebSocketConnection):
         query: Mapping[str, object] | None = None,
         name: str | None = None,
         compression: CompressionSetting = None,
+        tags: Mapping[str, object] | None = None,
     ) -> None:
         """Open the connection and report the handshake as ``connect <path>`` (or ``name``).
 
@@ -77,7 +78,10 @@ class WebSocketSession(WebSocketConnection):
         and raises a ``ConnectError`` (which Locust treats as "end this task, wait, go on").
         ``compression="deflate"`` (or a ``DeflateOptions``, or a dict of its fields) offers
         permessage-deflate (default: the session's ``compression``; ``False``: off); whether the
-        server agreed shows in ``extensions``."""
+        server agreed shows in ``extensions``. ``tags`` replace the session's ``tags`` first, so
+        the handshake and every later event carry them."""
+        if tags is not None:
+            self.tags = tags
         self._connect(
             {
                 "path_or_url": path_or_url,
@@ -91,25 +95,29 @@ class WebSocketSession(WebSocketConnection):
 
     # -- sending ----------------------------------------------------------------------------
 
-    def send(self, data: Any, *, name: str = "send", stamp: bool = False) -> int:
+    def send(
+        self, data: Any, *, name: str = "send", stamp: bool = False, tags: Mapping[str, object] | None = None
+    ) -> int:
         """Send one frame without waiting for anything; return its payload size in bytes.
 
         Dicts and lists go as JSON text, ``str`` as text, bytes as binary. ``stamp=True`` adds
         ``client_ts`` and ``sender`` to a dict, so that users receiving it report ``fanout``. A
         value that cannot be encoded is a failure ``cannot encode payload: ...`` and raises a
-        ``PayloadError`` that ends the task quietly; nothing is sent."""
+        ``PayloadError`` that ends the task quietly; nothing is sent. ``tags`` go on its event,
+        merged over the session's."""
+        call_tags = self._report.merged(tags) if tags else None
         ws = self._open_connection(name)
         try:
             payload, opcode = self._encode(self._stamp(data) if stamp else data)
         except PayloadError as error:
-            self._report.fire(Kind.SEND, name, None, 0, error)
+            self._report.fire(Kind.SEND, name, None, 0, error, call_tags)
             raise
         try:
             send_ms = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
-            self._report.fire(Kind.SEND, name, None, 0, error)
+            self._report.fire(Kind.SEND, name, None, 0, error, call_tags)
             raise
-        self._report.fire(Kind.SEND, name, None, len(payload), send_ms=send_ms)
+        self._report.fire(Kind.SEND, name, None, len(payload), None, call_tags, send_ms=send_ms)
         return len(payload)
 
     @overload
@@ -121,6 +129,7 @@ class WebSocketSession(WebSocketConnection):
         timeout: float | None = ...,
         stamp: bool = ...,
         catch_response: Literal[False] = ...,
+        tags: Mapping[str, object] | None = ...,
     ) -> Reply: ...
     @overload
     def request(
@@ -131,6 +140,7 @@ class WebSocketSession(WebSocketConnection):
         timeout: float | None = ...,
         stamp: bool = ...,
         catch_response: Literal[True],
+        tags: Mapping[str, object] | None = ...,
     ) -> CaughtReply: ...
     @overload
     def request(
@@ -141,6 +151,7 @@ class WebSocketSession(WebSocketConnection):
         timeout: float | None = ...,
         stamp: bool = ...,
         catch_response: bool,
+        tags: Mapping[str, object] | None = ...,
     ) -> Reply: ...
     def request(
         self,
@@ -150,6 +161,7 @@ class WebSocketSession(WebSocketConnection):
         timeout: float | None = None,
         stamp: bool = False,
         catch_response: bool = False,
+        tags: Mapping[str, object] | None = None,
     ) -> Reply:
         """Send ``payload`` and wait for the reply carrying the same correlation id.
 
@@ -158,7 +170,8 @@ class WebSocketSession(WebSocketConnection):
         counted in ``late_replies``. ``stamp`` works as in ``send``. With ``catch_response=True``
         the result is a context manager and the locustfile decides success or failure before it
         is reported. A payload that cannot be correlated or encoded is a failure and nothing is
-        sent."""
+        sent. ``tags`` go on its event, merged over the session's."""
+        call_tags = self._report.merged(tags) if tags else None
         ws = self._open_connection(name)
         reply = Reply(name)
         try:
@@ -166,13 +179,14 @@ class WebSocketSession(WebSocketConnection):
             frame, opcode = self._encode(payload)
         except (ValueError, PayloadError) as error:
             reply.error = error
-            return self._finish(reply, catch_response, sent_bytes=None)
+            return self._finish(reply, catch_response, sent_bytes=None, call_tags=call_tags)
         return self._round_trip(
             reply,
             correlation_id,
             lambda budget: (len(frame), self._send_frame(ws, frame, opcode, budget)),
             timeout,
             catch_response,
+            call_tags=call_tags,
         )
 
     def _stamp(self, data: Any) -> dict:
@@ -207,11 +221,13 @@ class WebSocketSession(WebSocketConnection):
         timeout: float | None = None,
         *,
         name: str | None = None,
+        tags: Mapping[str, object] | None = None,
     ) -> Any:
         """Wait for the next inbound message (that is not a reply) for which ``predicate`` is true
         and return it, or ``None`` after ``timeout`` seconds. With ``name`` the wait is reported as
-        a request: time until the match, or a failure ``no matching message within N s``."""
-        return self._wait(predicate, timeout, name)
+        a request: time until the match, or a failure ``no matching message within N s``; with
+        ``tags`` over the session's."""
+        return self._wait(predicate, timeout, name, tags)
 
     def _on_data(self, opcode: int, payload: bytes) -> None:
         received_at = perf_counter()

@@ -22,6 +22,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..sessions.events import make_tags
+
 Check = Callable[[Any], "str | None"]
 """What is wrong with a value (``expected ...``), or ``None`` when it is acceptable."""
 
@@ -94,6 +96,15 @@ def headers(value: Any) -> str | None:
     if strings(value) is None and all(":" in line for line in value):
         return None
     return "expected a dict of header names to strings, or 'Name: value' lines"
+
+
+def tags(value: Any) -> str | None:
+    """Event tags (``{"feed": "orders"}``) that ``events.make_tags`` accepts."""
+    try:
+        make_tags(value)
+    except (TypeError, ValueError) as error:
+        return f"expected a dict of tag names to values ({error})"
+    return None
 
 
 def auth(value: Any) -> str | None:

@@ -92,6 +92,10 @@ class RealtimeUser(User):
     compression: ClassVar[CompressionSetting] = None
     """``"deflate"`` offers permessage-deflate (RFC 7692) on every connection; a ``DeflateOptions``
     (or a dict of its fields) sets its parameters. Off by default."""
+    tags: ClassVar[Mapping[str, object]] = {}
+    """Tags on every event of this user's sessions, as k6's (``{"feed": "orders"}``): the
+    metrics, reports and thresholds split their rows by them (``fanout{feed:orders}:p99<200ms``).
+    Not Locust's ``@tag``, which picks tasks to run; a session's or a call's ``tags=`` go over it."""
     insecure: ClassVar[bool] = False
     """Skip TLS certificate verification (as Locust's HTTP users' ``insecure``)."""
     ca_certs: ClassVar[str | None] = None
@@ -128,6 +132,7 @@ class RealtimeUser(User):
 
     attribute_checks: ClassVar[dict[str, Check]] = {
         "headers": attributes.headers,
+        "tags": attributes.tags,
         "auto_connect": attributes.flag,
         "connect_timeout": attributes.positive_seconds,
         "close_timeout": attributes.seconds_or_off,
@@ -195,6 +200,7 @@ class RealtimeUser(User):
             "sender_key": self.sender_key,
             "max_message_size": self.max_message_size,
             "compression": self.compression,
+            "tags": self.tags,
             "sslopt": self.sslopt(),
             "backoff": self.backoff(),
             "reconnect_close_codes": self.reconnect_close_codes,
