@@ -13,7 +13,7 @@ from ..metrics.collector import SCALAR_METRICS
 from ..metrics.histograms import format_ms
 from ..metrics.summary_types import WebSocketSummary
 from ..metrics.thresholds import format_value
-from .summary import LATENCY_KEYS, breakpoint_lines, host_lines, server_lines, worker_label
+from .summary import LATENCY_KEYS, breakpoint_lines, host_lines, latency_rows, server_lines, worker_label
 from .svg import line_chart
 
 SECTION_ID = "locust-ws"
@@ -53,14 +53,9 @@ def render_section(summary: WebSocketSummary) -> str:
         parts.append(_table(["Result", "Threshold", "Observed"], rows, text=True))
     parts.append("<h3>Latency (ms, HdrHistogram, microsecond resolution)</h3>")
     rows = [
-        [
-            html.escape(f"{row['type']} {row['name']}"),
-            html.escape(row["kind"]),
-            str(row["count"]),
-            str(row["failures"]),
-        ]
+        [html.escape(f"{request_type} {name}"), html.escape(kind), str(row["count"]), str(row["failures"])]
         + [format_ms(row[key]) for key in LATENCY_KEYS]
-        for row in summary["latency"]
+        for request_type, kind, name, row in latency_rows(summary)
     ]
     parts.append(
         _table(

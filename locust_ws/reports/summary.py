@@ -139,11 +139,21 @@ def scalar_cells(summary: WebSocketSummary) -> list[tuple[str, str]]:
     return [(metric.label, format_value(values[key], metric.unit)) for key, metric in SCALAR_METRICS.items()]
 
 
+def latency_rows(summary: WebSocketSummary) -> list[tuple[str, str, str, LatencyStats]]:
+    """``(type, kind, name, stats)`` of every latency row, then of every tagged row as ``tag``,
+    its kind and its selector (``fanout{feed:orders}``): the console's, HTML's and tab's rows."""
+    rows: list[tuple[str, str, str, LatencyStats]] = [
+        (row["type"], row["kind"], row["name"], row) for row in summary["latency"]
+    ]
+    rows += [("tag", row["kind"], row["selector"], row) for row in summary.get("latency_by_tag", [])]
+    return rows
+
+
 def format_console(summary: WebSocketSummary) -> str:
     """The table printed under Locust's own at the end of a headless run."""
-    rows = summary["latency"]
-    name_width = min(max([len("Name"), *(len(row["name"]) for row in rows)]), _NAME_WIDTH_MAX)
-    kind_width = max([len("Kind"), *(len(row["kind"]) for row in rows)])
+    rows = latency_rows(summary)
+    name_width = min(max([len("Name"), *(len(name) for _, _, name, _ in rows)]), _NAME_WIDTH_MAX)
+    kind_width = max([len("Kind"), *(len(kind) for _, kind, _, _ in rows)])
     head = f"{'Type':<5} {'Kind':<{kind_width}} {'Name':<{name_width}} {'# events':>9} {'# fails':>8} |"
     head += "".join(f" {key.removesuffix('_ms'):>8}" for key in _TABLE_LATENCY_KEYS)
     lines = [
@@ -152,9 +162,9 @@ def format_console(summary: WebSocketSummary) -> str:
         head,
         "-" * len(head),
     ]
-    for row in rows:
-        name = row["name"] if len(row["name"]) <= name_width else row["name"][: name_width - 1] + "~"
-        line = f"{row['type']:<5} {row['kind']:<{kind_width}} {name:<{name_width}}"
+    for request_type, kind, full_name, row in rows:
+        name = full_name if len(full_name) <= name_width else full_name[: name_width - 1] + "~"
+        line = f"{request_type:<5} {kind:<{kind_width}} {name:<{name_width}}"
         line += f" {row['count']:>9} {row['failures']:>8} |"
         line += "".join(f" {format_ms(row[key]):>8}" for key in _TABLE_LATENCY_KEYS)
         lines.append(line)
@@ -223,6 +233,10 @@ def csv_rows(summary: WebSocketSummary) -> list[list[Any]]:
         rows.append(["latency", row["type"], row["kind"], row["name"], *_latency_cells(row), "", "ms"])
     for by_kind in summary["latency_by_kind"]:
         rows.append(["latency_by_kind", "", by_kind["kind"], "", *_latency_cells(by_kind), "", "ms"])
+    for by_tag in summary.get("latency_by_tag", []):
+        rows.append(
+            ["latency_by_tag", "", by_tag["kind"], by_tag["selector"], *_latency_cells(by_tag), "", "ms"]
+        )
     for key, metric in SCALAR_METRICS.items():
         rows.append(
             [key, "", "", "", "", "", "", *blank_latency, _cell(summary["metrics"][key]), metric.unit]

@@ -20,7 +20,15 @@ from flask import Response, jsonify, request
 from ..metrics.histograms import format_ms
 from ..metrics.summary_types import PERCENTILE_KEYS, TimeKey, WebSocketSummary
 from .html import inject_section, render_section
-from .summary import breakpoint_lines, format_csv, host_lines, scalar_cells, server_lines, worker_label
+from .summary import (
+    breakpoint_lines,
+    format_csv,
+    host_lines,
+    latency_rows,
+    scalar_cells,
+    server_lines,
+    worker_label,
+)
 
 TAB_KEY = "websockets"
 _SHOWN_TIMES: tuple[TimeKey, ...] = (*PERCENTILE_KEYS, "max_ms")
@@ -63,12 +71,12 @@ def tab_rows(summary: WebSocketSummary) -> list[dict[str, Any]]:
     ]
     rows += [
         _row(
-            f"{row['type']} {row['name']} [{row['kind']}]",
+            f"{request_type} {name} [{kind}]",
             row["count"],
             row["failures"],
             **{column: format_ms(row[key]) for column, key in _LATENCY_COLUMNS},
         )
-        for row in summary["latency"]
+        for request_type, kind, name, row in latency_rows(summary)
     ]
     rows += [_row(f"close code {code}", count) for code, count in summary["close_codes"].items()]
     rows += [_row(line.strip()) for line in breakpoint_lines(summary)]
