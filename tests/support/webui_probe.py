@@ -3,8 +3,10 @@
 process with gevent's monkey-patching.
 
     python tests/support/webui_probe.py URL [--screenshot FILE] [--html-report FILE --html-screenshot FILE]
+        [--wait-for TEXT ...]
 
-Prints the tab's rows as JSON once they show live numbers (or after --timeout seconds).
+Prints the tab's rows as JSON once they show live numbers and, with ``--wait-for``, a row whose
+name contains each TEXT (or after --timeout seconds).
 """
 
 from __future__ import annotations
@@ -63,7 +65,12 @@ def main() -> None:
     parser.add_argument("--screenshot")
     parser.add_argument("--html-report")
     parser.add_argument("--html-screenshot")
+    parser.add_argument("--wait-for", action="append", default=[])
     args = parser.parse_args()
+
+    def ready(rows: dict[str, list[str]]) -> bool:
+        return is_live(rows) and all(any(text in name for name in rows) for text in args.wait_for)
+
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
             profile,
@@ -76,7 +83,7 @@ def main() -> None:
         page.goto(f"{args.url}/?tab=websockets")
         deadline = time.monotonic() + args.timeout
         rows = tab_rows(page)
-        while not is_live(rows) and time.monotonic() < deadline:
+        while not ready(rows) and time.monotonic() < deadline:
             page.wait_for_timeout(500)
             rows = tab_rows(page)
         tab_titles = page.locator("[role=tab]").all_inner_texts()

@@ -13,6 +13,8 @@ import urllib.request
 
 import pytest
 
+from locust_ws.demo import start_demo_process, stop_demo_process
+
 from ..support.locust_cluster import free_port
 from ..support.paths import ROOT
 
@@ -95,3 +97,95 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     assert stats["metrics"]["open_connections"] == 5
     assert report.index('<div id="root">') < report.index('<section id="locust-ws">')
     assert csv_text.startswith("Metric,Type,Kind,Name,") and "\nlatency,WS,request,echo," in csv_text
+
+
+BREAKPOINT_LOCUSTFILE = """
+from locust import constant_pacing, task
+from locust_ws import Breakpoint, WebSocketUser
+
+
+class Echo(WebSocketUser):
+    path = "/echo"
+    tags = {"feed": "orders"}
+    wait_time = constant_pacing(0.2)
+
+    @task
+    def echo(self):
+        self.client.request({"op": "echo"}, name="echo")
+
+
+class Find(Breakpoint):
+    step = 4
+    step_time = 3
+    stop_when = ["handshake_failure_rate>1%"]
+    then = "hold"
+    hold_time = 120
+"""
+
+
+@pytest.fixture
+def demo_at_capacity():
+    process, url = start_demo_process(["--max-connections", "8"])
+    yield url
+    stop_demo_process(process)
+
+
+def test_the_tab_shows_the_server_health_breakpoint_hosts_and_tag_rows_in_headless_chromium(
+    demo_at_capacity, tmp_path
+):
+    """A breakpoint run holding at the last sustained step (a drop in users, so the leak verdict is
+    judged) with the demo's /metrics scraped beside it and tagged users: every row the summary
+    gained with issue 16 reaches the browser."""
+    require_browser()
+    locustfile = tmp_path / "breakpoint_locustfile.py"
+    locustfile.write_text(BREAKPOINT_LOCUSTFILE)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    metrics_url = demo_at_capacity.replace("ws://", "http://") + "/metrics"
+    log = (tmp_path / "locust.log").open("w")
+    locust = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "locust", "-f", str(locustfile), "--host", demo_at_capacity),
+            *("--web-host", "127.0.0.1", "--web-port", str(port), "--autostart"),
+            *("--ws-server-metrics", metrics_url, "--ws-server-scrape-interval", "1"),
+            *("--ws-server-leak-settle", "3"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    try:
+        wait_for_web_ui(url, locust)
+        probe = subprocess.run(
+            [
+                *(sys.executable, str(PROBE), url, "--timeout", "90"),
+                *("--wait-for", "after ramp-down", "--wait-for", "Breakpoint: sustained"),
+                *("--wait-for", "ran on", "--wait-for", "request{feed:orders}"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=150,
+            check=False,
+        )
+        assert probe.returncode == 0, probe.stderr[-3000:]
+        seen = json.loads(probe.stdout)
+    finally:
+        locust.terminate()
+        locust.wait(timeout=30)
+        log.close()
+    names = list(seen["rows"])
+    assert seen["live"], names
+
+    def row(text: str) -> str:
+        found = [name for name in names if text in name]
+        assert found, (text, names)
+        return found[0]
+
+    assert row("Breakpoint: sustained 8 users") and row("broke at 12 users")
+    # the leak verdict of a series after the drop to the sustained step: returned or not
+    verdict = row("after ramp-down vs")
+    assert verdict.startswith("server: ") and verdict.endswith(("returned", "did not return (leak?)"))
+    assert row("server: demo_open_connections")
+    assert row("ran on local:").endswith("connections at peak")
+    tagged = seen["rows"][row("tag request{feed:orders}")]
+    assert int(tagged[0]) > 0 and float(tagged[2]) > 0  # its count and p50
