@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -10,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -56,36 +59,47 @@ def wait_for_web_ui(url: str, process: subprocess.Popen, timeout: float = 30.0) 
             time.sleep(0.2)
 
 
-def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
-    require_browser()
+@contextlib.contextmanager
+def web_ui_run(locustfile: Path, args: Sequence[str], tmp_path: Path) -> Iterator[str]:
+    """``locust -f locustfile --autostart`` with its web UI on a free loopback port, stopped on
+    the way out; yields the web UI's URL once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "locust.log").open("w")
-    locust = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "locust", "-f", str(ROOT / "locustfiles" / "echo.py")),
-            *("--web-host", "127.0.0.1", "--web-port", str(port)),
-            *("--autostart", "-u", "5", "-r", "5", "-t", "90s"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
+    with (tmp_path / "locust.log").open("w") as log:
+        locust = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "locust", "-f", str(locustfile), "--autostart"),
+                *("--web-host", "127.0.0.1", "--web-port", str(port), *args),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        try:
+            wait_for_web_ui(url, locust)
+            yield url
+        finally:
+            locust.terminate()
+            locust.wait(timeout=30)
+
+
+def probe_tab(url: str, *args: str) -> dict:
+    """What ``webui_probe.py`` saw in the tab: its rows, whether they were live, the tab titles."""
+    probe = subprocess.run(
+        [sys.executable, str(PROBE), url, *args], capture_output=True, text=True, timeout=150, check=False
     )
-    try:
-        wait_for_web_ui(url, locust)
-        probe_args = [sys.executable, str(PROBE), url]
-        if screenshot := os.environ.get("LOCUST_WS_SCREENSHOT"):
-            probe_args += ["--screenshot", screenshot]
-        probe = subprocess.run(probe_args, capture_output=True, text=True, timeout=120, check=False)
-        assert probe.returncode == 0, probe.stderr[-3000:]
-        seen = json.loads(probe.stdout)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    return json.loads(probe.stdout)
+
+
+def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
+    require_browser()
+    screenshot = os.environ.get("LOCUST_WS_SCREENSHOT")
+    with web_ui_run(ROOT / "locustfiles" / "echo.py", ("-u", "5", "-r", "5", "-t", "90s"), tmp_path) as url:
+        seen = probe_tab(url, *(("--screenshot", screenshot) if screenshot else ()))
         stats = json.loads(fetch(f"{url}/ws/stats"))
         report = fetch(f"{url}/stats/report")
         csv_text = fetch(f"{url}/ws/csv")
-    finally:
-        locust.terminate()
-        locust.wait(timeout=30)
-        log.close()
     assert "WEBSOCKETS" in [title.upper() for title in seen["tabs"]]
     rows = seen["rows"]
     assert seen["live"], rows
@@ -139,40 +153,17 @@ def test_the_tab_shows_the_server_health_breakpoint_hosts_and_tag_rows_in_headle
     require_browser()
     locustfile = tmp_path / "breakpoint_locustfile.py"
     locustfile.write_text(BREAKPOINT_LOCUSTFILE)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     metrics_url = demo_at_capacity.replace("ws://", "http://") + "/metrics"
-    log = (tmp_path / "locust.log").open("w")
-    locust = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "locust", "-f", str(locustfile), "--host", demo_at_capacity),
-            *("--web-host", "127.0.0.1", "--web-port", str(port), "--autostart"),
-            *("--ws-server-metrics", metrics_url, "--ws-server-scrape-interval", "1"),
-            *("--ws-server-leak-settle", "3"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
+    args = (
+        *("--host", demo_at_capacity, "--ws-server-metrics", metrics_url),
+        *("--ws-server-scrape-interval", "1", "--ws-server-leak-settle", "3"),
     )
-    try:
-        wait_for_web_ui(url, locust)
-        probe = subprocess.run(
-            [
-                *(sys.executable, str(PROBE), url, "--timeout", "90"),
-                *("--wait-for", "after ramp-down", "--wait-for", "Breakpoint: sustained"),
-                *("--wait-for", "ran on", "--wait-for", "request{feed:orders}"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=150,
-            check=False,
+    with web_ui_run(locustfile, args, tmp_path) as url:
+        seen = probe_tab(
+            url,
+            *("--timeout", "90", "--wait-for", "after ramp-down", "--wait-for", "Breakpoint: sustained"),
+            *("--wait-for", "ran on", "--wait-for", "request{feed:orders}"),
         )
-        assert probe.returncode == 0, probe.stderr[-3000:]
-        seen = json.loads(probe.stdout)
-    finally:
-        locust.terminate()
-        locust.wait(timeout=30)
-        log.close()
     names = list(seen["rows"])
     assert seen["live"], names
 
