@@ -141,7 +141,8 @@ class EventContext(TypedDict, total=False):
     tags: Tags
     """Any event of a session with ``tags`` (every event of it: connects, sends, received
     messages, ...) or of a call given ``tags=`` (merged over the session's): what the metrics split
-    their per-tag rows by. Absent for an untagged event, which costs nothing more."""
+    their per-tag rows by. Absent for an untagged event, which costs nothing more; a ``tags`` key of
+    ``User.context()`` is dropped, never taken for these."""
     compression: Compression
     """Any event of a connection that negotiated permessage-deflate, when its codec has compressed
     or inflated a message since the session's previous event."""

@@ -81,6 +81,7 @@ class Reporter:
         event: EventContext | dict[str, Any] = context
         if self._user_context is not None:  # the session's keys win over the user's
             event = {**self._user_context(), **context}
+            event.pop("tags", None)  # the contract's key: the session's or the call's tags only
         event["ws_kind"] = kind
         tags = self.tags if call_tags is None else call_tags
         if tags:

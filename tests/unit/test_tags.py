@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from locust import User
+from locust.env import Environment
 
 from locust_ws import ConnectError, ThresholdError, WebSocketMetrics
 from locust_ws.metrics.collector import OTHER_TAGS, tag_selector
@@ -82,6 +84,22 @@ def test_every_event_of_a_tagged_session_carries_its_tags_and_a_calls_tags_merge
         ("request", (("feed", "orders"), ("op", "subscribe"))),
         ("send", PRICES),
     }
+
+
+def test_a_users_own_tags_context_key_is_not_taken_for_the_sessions_tags():
+    class Tenant(User):
+        abstract = True
+
+        def context(self):
+            return {"tenant": "acme", "tags": {"unhashable": "dict"}}
+
+    report, metrics, events = reporting("WS", Tenant(Environment()))
+    report.fire(Kind.RECV, "recv", None, 12)
+    report.set_tags({"feed": "orders"})
+    report.fire(Kind.RECV, "recv", None, 12)
+    assert [event["context"].get("tags") for event in events] == [None, ORDERS]
+    assert events[0]["context"]["tenant"] == "acme"
+    assert set(metrics.tagged_rows) == {("recv", ORDERS)}
 
 
 def test_credentials_never_reach_a_tag_value():
