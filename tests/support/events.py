@@ -26,7 +26,9 @@ class EventLog:
         environment.events.request.add_listener(self._record)
 
     def _record(self, request_type, name, response_time, response_length, exception=None, context=None, **_):
-        self.events.append(Event(request_type, name, response_time, response_length, exception, context or {}))
+        self.events.append(
+            Event(request_type, name, response_time, response_length, exception, context or {})
+        )
 
     def named(self, name: str) -> list[Event]:
         return [event for event in self.events if event.name == name]

@@ -22,6 +22,7 @@ from locust_ws import (
     NamespaceRefused,
     NotConnected,
     SocketIOSession,
+    attach_metrics,
 )
 
 from ...support.demo import JOIN_COOLDOWN, PING_INTERVAL, PING_TIMEOUT, ROOM_CAPACITY, fetch_json
@@ -66,6 +67,24 @@ def test_each_namespace_connect_is_timed_on_one_websocket(make_session, event_lo
         assert event.exception is None
         assert isinstance(event.response_time, float) and 0 < event.response_time < 2000
     assert all(token not in event.name for event in event_log.events)
+
+
+def test_connections_count_as_connections_and_namespaces_as_namespaces(
+    make_session, environment, login, demo_http
+):
+    metrics = attach_metrics(environment)
+    token = login()
+    fetch_json(f"{demo_http}/stats/reset", "POST")
+    sessions = [make_session() for _ in range(10)]
+    for session in sessions:
+        session.connect(namespaces=["/", "/chat"], auth={"token": token})
+    assert fetch_json(f"{demo_http}/stats")["socketio"]["connects"] == 20  # the server's count
+    assert (metrics.handshakes, metrics.open_connections, metrics.namespaces_joined) == (10, 10, 20)
+    assert metrics.select("connect").count == 10 and metrics.select("namespace").count == 20
+    for session in sessions:
+        session.close()
+    assert (metrics.open_connections, metrics.peak_open_connections) == (0, 10)
+    assert metrics.select("close").count == 10 and metrics.select("disconnect").count == 20
 
 
 @pytest.mark.parametrize("where", ["headers", "query"])
