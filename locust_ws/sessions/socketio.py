@@ -80,16 +80,20 @@ class SocketIOSession(WebSocketConnection):
 
     Rows it adds to the stats (request type ``SIO``; times in milliseconds):
 
-    - ``connect <namespace>``: from opening the connection to the server accepting the namespace;
-      a refusal is a failure, reported once.
-    - ``emit <event>``: an event sent (no response time; size of the encoded packet in bytes).
+    - ``connect <path>``: one per connection, from opening it to the last namespace's answer; a
+      failure when the attempt failed.
+    - ``namespace <namespace>``: from opening the connection to the server accepting the
+      namespace; a refusal is a failure, reported once.
+    - ``emit <event>``: an event sent, timed by the write (size of the encoded packet in bytes).
     - ``call <event>``: an event sent with an ack request, until the ack arrived.
-    - ``recv <event>``: every inbound event, handled or not (no response time; packet bytes).
-    - ``fanout`` / ``server push``: stamped events (``client_ts`` / ``server_ts``) as for WebSockets.
+    - every inbound event, handled or not, on one row (packet bytes): ``fanout`` / ``server
+      push`` when stamped (``client_ts`` / ``server_ts``) as for WebSockets, else ``recv <event>``
+      (no response time).
     - ``heartbeat``: an Engine.IO ping from the server, timed since the previous one (so it reads
       pingInterval while the server is healthy); a missed one is a failure.
-    - ``disconnect <namespace>``: the end of a connected namespace: our close (timed), the server
-      disconnecting it, or the connection closing or being lost (failures as for WebSockets).
+    - ``disconnect <namespace>``: the end of a joined namespace: our close (timed), the server
+      disconnecting it, or the connection's end; then ``close <path>``, the connection's end
+      (failures as for WebSockets, once per connection).
     - ``reconnect <path>``: a lost connection reopened in the background, namespaces included.
     """
 
@@ -185,7 +189,7 @@ class SocketIOSession(WebSocketConnection):
         compression: CompressionSetting = None,
     ) -> None:
         """Connect to the Socket.IO server at ``url`` (default: the user's host) and to each of
-        ``namespaces``; each is reported as ``connect <namespace>``.
+        ``namespaces``: one ``connect <path>`` row, one ``namespace <namespace>`` row each.
 
         ``auth`` (a dict, or a callable returning one, called on every reconnect) is sent in the
         namespace ``CONNECT`` packets, ``headers`` and ``query`` with the HTTP handshake. The
@@ -377,7 +381,7 @@ class SocketIOSession(WebSocketConnection):
     ) -> int:
         """Send ``event`` with ``data`` (a tuple is several arguments) and return the bytes sent.
 
-        Reported as ``emit <event>`` (or ``name``) with no response time. ``room`` adds the
+        Reported as ``emit <event>`` (or ``name``), timed by the write. ``room`` adds the
         ``room_key`` field to a dict payload (how rooms are addressed by servers such as the
         demo's); ``stamp`` adds ``client_ts`` and ``sender`` so that receivers report ``fanout``."""
         name = name or f"emit {event}"

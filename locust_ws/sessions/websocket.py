@@ -93,7 +93,8 @@ class WebSocketSession(WebSocketConnection):
     # -- sending ----------------------------------------------------------------------------
 
     def send(self, data: Any, *, name: str = "send", stamp: bool = False) -> int:
-        """Send one frame without waiting for anything; return its payload size in bytes.
+        """Send one frame without waiting for anything; return its payload size in bytes;
+        reported as ``name``, timed by the write (ms).
 
         Dicts and lists go as JSON text, ``str`` as text, bytes as binary. ``stamp=True`` adds
         ``client_ts`` and ``sender`` to a dict, so that users receiving it report ``fanout``. A
