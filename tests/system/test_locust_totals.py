@@ -11,9 +11,7 @@ import sys
 
 import pytest
 
-from locust_ws.demo import start_demo_process, stop_demo_process
-
-from ..support.demo import fetch_json
+from ..support.demo import demo_of_its_own, server_stats
 from ..support.paths import TEST_LOCUSTFILES
 
 LOCUSTFILE = TEST_LOCUSTFILES / "totals.py"
@@ -21,15 +19,8 @@ LOCUSTFILE = TEST_LOCUSTFILES / "totals.py"
 
 @pytest.fixture(scope="module")
 def own_demo():
-    """A demo server of this module alone, so its counters see no other test's frames."""
-    process, url = start_demo_process()
-    yield url
-    stop_demo_process(process)
-
-
-def server_stats(demo: str, reset: bool = False) -> dict:
-    http = demo.replace("ws://", "http://")
-    return fetch_json(f"{http}/stats/reset", "POST") if reset else fetch_json(f"{http}/stats")
+    with demo_of_its_own() as url:
+        yield url
 
 
 def run_locust(demo: str, *options: str) -> subprocess.CompletedProcess:
