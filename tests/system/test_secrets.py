@@ -143,7 +143,15 @@ def test_failures_quoting_the_short_token_were_redacted_too(run):
 def test_request_names_hold_paths_only(run):
     _, outputs, _ = run
     names = [row["Name"] for row in csv.DictReader(outputs["run_stats.csv"].splitlines())]
-    assert {"connect /echo", "connect /rooms/vault", "connect /socket.io/", "namespace /", "echo", "/stats", "/missing"} <= set(names)
+    assert {
+        "connect /echo",
+        "connect /rooms/vault",
+        "connect /socket.io/",
+        "namespace /",
+        "echo",
+        "/stats",
+        "/missing",
+    } <= set(names)
     assert all("?" not in name for name in names)
 
 
