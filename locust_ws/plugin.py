@@ -14,7 +14,7 @@ host, the open-files limit, the master's user-index service, and
   early), the scrape of the target's Prometheus endpoint (``--ws-server-metrics``), the judge of a
   ``Breakpoint`` shape's stop conditions, and the end-of-run reports: the console table under
   Locust's own, ``PREFIX_ws.csv`` with ``--csv``, the WebSocket section of ``--html`` and
-  ``--ws-json FILE``.
+  ``--ws-json FILE`` and, beside Locust's ``--json-file NAME``, ``NAME.ws.json``.
 
 Events without ``ws_kind`` cost the request listener one dictionary lookup, so a run without
 WebSocket users pays nothing noticeable.
@@ -94,6 +94,8 @@ console = logging.getLogger("locust.stats_logger")
 REPORT_KEY = "locust_ws"
 """The key of the metrics in a worker's report to the master."""
 ABORT_CHECK_INTERVAL_S = 2.0
+WS_JSON_SUFFIX = ".ws.json"
+"""``--json-file NAME``: Locust writes ``NAME.json``, locust-ws its summary to ``NAME.ws.json``."""
 
 _attached: WeakKeyDictionary[Environment, WebSocketMetrics] = WeakKeyDictionary()
 _locustfile_thresholds: list[Threshold] = []
@@ -642,24 +644,25 @@ class RunJudge:
             self._rewrite_html(html_file, summary)
         if summary is None:
             return
-        if not getattr(options, "json", False):
-            console.info(format_console(summary))
-            console.info("")
+        # Locust's console logger writes to stderr: with --json (Locust's stats on stdout, its own
+        # tables left out) our table still shows there, and stdout stays one JSON document.
+        console.info(format_console(summary))
+        console.info("")
         if self.thresholds:
             table = format_results(self.results or [], self.exit_code)
             if self.aborted:
                 table += f"\naborted early: {self.aborted}"
-            if getattr(options, "json", False):
-                logger.info("%s", table)
-            else:
-                console.info(table)
-                console.info("")
+            console.info(table)
+            console.info("")
         csv_prefix = getattr(options, "csv_prefix", None)
         if csv_prefix:
             _write(f"{csv_prefix}_ws.csv", format_csv(summary))
         json_file = getattr(options, "ws_json", None)
         if json_file:
             _write(json_file, format_json(summary))
+        locust_json = getattr(options, "json_file", None)
+        if locust_json:  # Locust writes NAME.json, a list of its stats entries: ours goes beside it
+            _write(f"{locust_json}{WS_JSON_SUFFIX}", format_json(summary))
 
     def _rewrite_html(self, html_file: str, summary: WebSocketSummary | None) -> None:
         """Locust's report with the host's secrets scrubbed and, when there is one, our section."""

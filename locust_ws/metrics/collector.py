@@ -44,8 +44,8 @@ from .timeline import BYTES_IN, BYTES_OUT, MESSAGES_IN, MESSAGES_OUT, OPEN, Time
 logger = logging.getLogger(__name__)
 
 SEND_BLOCKED = "send_blocked"
-"""The kind of the rows this module derives from the ``send_ms`` of send and request events: the
-time each send spent writing its frame. No session fires it."""
+"""The kind of the rows this module derives from the ``blocked_ms`` of send and request events:
+the time each send that blocked (backpressure) spent writing its frame. No session fires it."""
 SEND_BLOCKED_NAME = "send blocked"
 KINDS: tuple[str, ...] = (*Kind, SEND_BLOCKED)
 """Every kind a row can have."""
@@ -140,6 +140,18 @@ SCALAR_METRICS: dict[str, ScalarMetric] = {
             "rate",
             "handshake_failures / handshakes",
             lambda metrics, _: _ratio(metrics.handshake_failures, metrics.handshakes),
+        ),
+        ScalarMetric(
+            "namespaces_joined",
+            "namespaces joined",
+            "count",
+            "Socket.IO namespaces the server accepted (one connection carries several)",
+        ),
+        ScalarMetric(
+            "namespace_failures",
+            "namespace failures",
+            "count",
+            "Socket.IO namespaces refused or unanswered",
         ),
         ScalarMetric("messages_in", "messages in", "count", "messages received: replies, pushes, broadcasts"),
         ScalarMetric("messages_out", "messages out", "count", "messages sent: send() and request() frames"),
@@ -357,6 +369,8 @@ class WebSocketMetrics:
     failures: int
     handshakes: int
     handshake_failures: int
+    namespaces_joined: int
+    namespace_failures: int
     messages_in: int
     messages_out: int
     bytes_in: int
@@ -397,6 +411,9 @@ class WebSocketMetrics:
             Kind.SEND: self._on_send,
             Kind.REQUEST: self._on_request,
             Kind.RECV: self._on_inbound,
+            Kind.FANOUT: self._on_fanout,
+            Kind.PUSH: self._on_inbound,
+            Kind.NAMESPACE: self._on_namespace,
             Kind.LATE_REPLY: self._on_late_reply,
             Kind.RECONNECT: self._on_reconnect,
             Kind.PING: self._on_heartbeat,
@@ -583,6 +600,25 @@ class WebSocketMetrics:
     ) -> None:
         self._received(length)
 
+    def _on_fanout(
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
+    ) -> None:
+        self._received(length)
+        push = context.get("push")
+        if push is not None:  # one message, two latencies: its push one goes to the push row here
+            key = (request_type, Kind.PUSH, push.name)
+            row = self.rows.get(key) or self._new_row(*key)
+            row.count += 1
+            row.record_ms(push.ms)
+
+    def _on_namespace(
+        self, request_type: str, length: int, exception: BaseException | None, context: EventContext
+    ) -> None:
+        if exception is None:
+            self.namespaces_joined += 1
+        else:
+            self.namespace_failures += 1
+
     def _on_late_reply(
         self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
@@ -629,15 +665,15 @@ class WebSocketMetrics:
         self.deflate_deflate_ns += counts.deflate_ns
 
     def _send_blocked(self, request_type: str, context: EventContext) -> None:
-        send_ms = context.get("send_ms")
-        if send_ms is not None:
+        blocked_ms = context.get("blocked_ms")
+        if blocked_ms is not None:
             row = self._blocked_rows.get(request_type)
             if row is None:
                 row = self._blocked_rows[request_type] = self._new_row(
                     request_type, SEND_BLOCKED, SEND_BLOCKED_NAME
                 )
             row.count += 1
-            row.record_ms(send_ms)
+            row.record_ms(blocked_ms)
 
     # -- worker -> master ------------------------------------------------------------------
 

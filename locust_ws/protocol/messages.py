@@ -144,21 +144,25 @@ class ExpiredIds:
 
 def stamped_latencies(
     message: dict[str, Any], own_id: str, client_ts_key: str, server_ts_key: str, sender_key: str
-) -> list[tuple[str, float]]:
-    """The latencies a stamped inbound message proves, as ``(kind, milliseconds)`` pairs:
-    ``("fanout", ...)`` when another client stamped it with ``client_ts`` and ``("push", ...)`` when
-    the server stamped it with ``server_ts``. Clock steps backwards read as 0, never negative."""
+) -> tuple[float | None, float | None]:
+    """The latencies a stamped inbound message proves, in milliseconds: ``(fanout, push)``, the
+    fan-out latency when another client stamped it with ``client_ts`` and the server-push latency
+    when the server stamped it with ``server_ts``, each ``None`` when the message does not prove it
+    (our own copy of a message we stamped proves no fan-out). Clock steps backwards read as 0,
+    never negative."""
     sent = message.get(client_ts_key)
     pushed = message.get(server_ts_key)
     if sent is None and pushed is None:
-        return []
+        return _UNSTAMPED
     now = wall_ms()
-    latencies = []
+    fanout = None
     if isinstance(sent, (int, float)) and message.get(sender_key) != own_id:
-        latencies.append(("fanout", max(now - sent, 0.0)))
-    if isinstance(pushed, (int, float)):
-        latencies.append(("push", max(now - pushed, 0.0)))
-    return latencies
+        fanout = max(now - sent, 0.0)
+    push = max(now - pushed, 0.0) if isinstance(pushed, (int, float)) else None
+    return fanout, push
+
+
+_UNSTAMPED: tuple[None, None] = (None, None)
 
 
 def stamp_for_fanout(payload: Mapping[str, Any], sender: str, ts_key: str, sender_key: str) -> dict[str, Any]:

@@ -62,7 +62,7 @@ from ..transport import heartbeats
 from ..transport.sources import PORT_EXHAUSTION_ERRNOS, SourceAddressError, local_port_range
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
-from .events import Kind, Tags
+from .events import EventContext, Kind, Push, Tags
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
 
@@ -75,7 +75,8 @@ _ABNORMAL = CloseCode.ABNORMAL
 NOT_CONNECTED_PAUSE_S = 1.0
 """Seconds a call on a connection that is down for good (no reconnect coming) waits before it
 fails: with ``wait_time = constant(0)`` a dead server would otherwise cost a core in failures."""
-_LATENCY_ROWS = {"fanout": "fanout", "push": "server push"}
+FANOUT_ROW = "fanout"
+SERVER_PUSH_ROW = "server push"
 SLOW_READER_PUSH_ROW = "server push (slow reader)"
 """The push-latency row of sessions with a ``receive_rate``: their receive lag."""
 
@@ -569,19 +570,20 @@ class WebSocketConnection:
         self,
         reply: Reply,
         key: Hashable,
-        send: Callable[[float], tuple[int, float]],
+        send: Callable[[float], tuple[int, float, bool]],
         timeout: float | None,
         catch_response: bool,
         timeout_error: Callable[[float], Exception] = ReplyTimeout,
         call_tags: Tags | None = None,
     ) -> Reply:
-        """Call ``send(timeout)`` (which returns the bytes sent and the ms spent sending, and raises
-        ``SendTimeout`` past its deadline) and wait for the reader to resolve ``key`` in
-        ``_pending`` with ``(data, received_at, length)``. The round trip is reported under
-        ``reply.name``, with ``sent_bytes`` (``None`` when nothing left) and ``send_ms`` in its
-        context. ``timeout`` seconds (default ``reply_timeout``) is the whole budget, the send
-        included: no answer within it is a ``timeout_error`` failure, and an answer after that is
-        counted in ``late_replies``. ``call_tags``: the event's tags (``Reporter.merged``)."""
+        """Call ``send(timeout)`` (which returns the bytes sent, the ms spent sending and whether
+        the send blocked, and raises ``SendTimeout`` past its deadline) and wait for the reader to
+        resolve ``key`` in ``_pending`` with ``(data, received_at, length)``. The round trip is
+        reported under ``reply.name``, with ``sent_bytes`` (``None`` when nothing left),
+        ``send_ms`` and ``blocked_ms`` (``send_timing``) in its context. ``timeout`` seconds
+        (default ``reply_timeout``) is the whole budget, the send included: no answer within it
+        is a ``timeout_error`` failure, and an answer after that is counted in
+        ``late_replies``. ``call_tags``: the event's tags (``Reporter.merged``)."""
         timeout = self.reply_timeout if timeout is None else timeout
         slot = _ReplySlot()
         self._pending[key] = slot
@@ -590,7 +592,9 @@ class WebSocketConnection:
             context["call_tags"] = call_tags
         start = perf_counter()
         try:
-            context["sent_bytes"], context["send_ms"] = send(timeout)
+            context["sent_bytes"], context["send_ms"], blocked = send(timeout)
+            if blocked:
+                context["blocked_ms"] = context["send_ms"]
             answer = slot.get(max(timeout - (perf_counter() - start), 0.0))
             if answer is _EXPIRED:
                 self._expired.add(key, reply.name)
@@ -693,19 +697,30 @@ class WebSocketConnection:
                 self._waiters.remove(entry)
                 waiter.set((message, received_at, length))
 
-    def _measure_latency(self, message: dict) -> None:
-        """Report the fan-out / server-push latency a stamped message proves."""
-        latencies = stamped_latencies(
-            message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
-        )
-        for kind, latency in latencies:
-            name = _LATENCY_ROWS[kind]
-            if kind == Kind.PUSH:
-                self.receive_lag_ms = latency
-                self.max_receive_lag_ms = max(self.max_receive_lag_ms, latency)
-                if self.receive_rate > 0:  # a slow reader's lag is its own row, not the others' tail
-                    name = SLOW_READER_PUSH_ROW
-            self._report.fire(Kind(kind), name, latency)
+    def _report_inbound(self, message: Any, name: str, length: int, **context: Any) -> None:
+        """Report one inbound message that answers no request, on exactly one row, so Locust counts
+        each message once: another client's stamped message is one ``fanout`` sample (a server
+        stamp it also carries rides along as ``push``, for our own push histogram), a
+        server-stamped one a ``server push`` sample, anything else ``name`` (``recv``), no time."""
+        if type(message) is dict:
+            fanout, push = stamped_latencies(
+                message, self.client_id, self.client_ts_key, self.server_ts_key, self.sender_key
+            )
+            if push is not None:
+                self.receive_lag_ms = push
+                if push > self.max_receive_lag_ms:
+                    self.max_receive_lag_ms = push
+                # a slow reader's lag is its own row, not the others' tail
+                push_row = SLOW_READER_PUSH_ROW if self.receive_rate > 0 else SERVER_PUSH_ROW
+                if fanout is not None:
+                    context["push"] = Push(push_row, push)
+                else:
+                    self._report.fire(Kind.PUSH, push_row, push, length, **context)
+                    return
+            if fanout is not None:
+                self._report.fire(Kind.FANOUT, FANOUT_ROW, fanout, length, **context)
+                return
+        self._report.fire(Kind.RECV, name, None, length, **context)
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -847,13 +862,16 @@ class WebSocketConnection:
         self._report.fire(Kind.SEND, name, None, 0, error)
         return error
 
-    def _send_frame(self, ws: Transport, payload: bytes, opcode: int, timeout: float | None = None) -> float:
+    def _send_frame(
+        self, ws: Transport, payload: bytes, opcode: int, timeout: float | None = None
+    ) -> tuple[float, bool]:
         """Send one frame; return the milliseconds spent in the send, which grow when the server
-        reads slower than we write and the socket buffer fills (backpressure). With ``timeout``
-        a send still blocked after that many seconds raises ``SendTimeout``."""
+        reads slower than we write and the socket buffer fills (backpressure), and whether it
+        blocked (``Transport.send``). With ``timeout`` a send still blocked after that many
+        seconds raises ``SendTimeout``."""
         start = perf_counter()
         try:
-            ws.send(payload, opcode, timeout)
+            blocked = ws.send(payload, opcode, timeout)
         except SendTimeout:
             raise
         except InvalidState:
@@ -862,7 +880,7 @@ class WebSocketConnection:
             raise ConnectionClosed(_ABNORMAL, message=f"send failed: {describe_error(error)}") from None
         self.messages_out += 1
         self.bytes_out += len(payload)
-        return (perf_counter() - start) * 1000.0
+        return (perf_counter() - start) * 1000.0, blocked
 
     def _teardown(self, ws: Transport) -> None:
         heartbeats.scheduler.cancel(self._heartbeat)
@@ -882,6 +900,12 @@ class WebSocketConnection:
         self._report.fire(
             Kind.REQUEST, reply.name, reply.response_time, reply.response_length, reply.error, **context
         )
+
+
+def send_timing(send_ms: float, blocked: bool) -> EventContext:
+    """The context keys of a frame sent in ``send_ms`` milliseconds: ``send_ms``, and
+    ``blocked_ms`` too when the send blocked (``events.EventContext``)."""
+    return {"send_ms": send_ms, "blocked_ms": send_ms} if blocked else {"send_ms": send_ms}
 
 
 def _answered(reply: Reply, started: float, answer: tuple[Any, float, int]) -> None:

@@ -54,25 +54,36 @@ class Kind(str, enum.Enum):
     time) for kinds that are only counted."""
 
     CONNECT = "connect"
-    """A connection attempt: the handshake (Socket.IO: up to each namespace's CONNECT); a
-    success opens one connection, a failure counts as a failed handshake."""
+    """A connection attempt: the handshake (Socket.IO: one per connection, up to the last
+    namespace's answer); a success opens one connection, a failure counts as a failed
+    handshake."""
     CLOSE = "close"
-    """The end of an open connection (Socket.IO: of a namespace): our close handshake, or no time
-    when the server closed it or it was lost; ``close_code`` says how it ended."""
+    """The end of an open connection: our close handshake, or no time when the server closed it
+    or it was lost; ``close_code`` says how it ended."""
+    NAMESPACE = "namespace"
+    """A Socket.IO namespace joined on a connection that is opening: from the start of the
+    connection to the server's answer to its ``CONNECT``; a failure when refused or unanswered."""
+    DISCONNECT = "disconnect"
+    """The end of a joined Socket.IO namespace: our ``DISCONNECT`` (timed by the close), the
+    server's, or its connection's end."""
     SEND = "send"
-    """A frame sent without waiting (``send``, ``emit``), no time; its length is the bytes sent
-    and ``send_ms`` the time spent writing them. A failure when nothing could be sent."""
+    """A frame sent without waiting (``send``, ``emit``), timed: the milliseconds spent writing it
+    (also ``send_ms``), which grow under backpressure; its length is the bytes sent. A failure,
+    no time, when nothing could be sent."""
     RECV = "recv"
-    """An inbound message that answers no request, no time; its length is the bytes received."""
+    """An inbound message that answers no request and carries no stamp, no time; its length is
+    the bytes received."""
     REQUEST = "request"
     """A round trip (``request``, ``call``) until its reply or ack; the length is the reply's
     bytes, ``sent_bytes`` and ``send_ms`` describe the request frame."""
     LATE_REPLY = "late_reply"
     """A reply that came after its request had timed out, no time."""
     FANOUT = "fanout"
-    """Another client's stamped message reaching us: sender -> server -> us (``client_ts``)."""
+    """Another client's stamped message reaching us: sender -> server -> us (``client_ts``); its
+    length is the bytes received. A server stamp it also carries is its ``push`` context."""
     PUSH = "push"
-    """A server-stamped message reaching us: server -> us (``server_ts``)."""
+    """A server-stamped message reaching us: server -> us (``server_ts``); its length is the
+    bytes received."""
     PING = "ping"
     """A WebSocket ping answered by its pong; a failure when no pong came in time."""
     HEARTBEAT = "heartbeat"
@@ -122,6 +133,15 @@ class Compression(NamedTuple):
     deflate_ns: int
 
 
+class Push(NamedTuple):
+    """The server-push latency of a message reported under another row (``fanout``)."""
+
+    name: str
+    """The push row it belongs to: ``server push``, or ``server push (slow reader)``."""
+    ms: float
+    """Milliseconds from the server's ``server_ts`` to its arrival."""
+
+
 class EventContext(TypedDict, total=False):
     """The keys of a session event's ``context``, besides whatever ``User.context()`` adds."""
 
@@ -133,6 +153,13 @@ class EventContext(TypedDict, total=False):
     send_ms: float
     """``send``, ``request`` and ``cut_off`` events: milliseconds spent writing the frame, which grow under
     backpressure (the server reads slower than we write)."""
+    blocked_ms: float
+    """``send``, ``request`` and ``cut_off`` events whose frame could not be written at once (the
+    socket buffer was full, or frames before it were still being written): the milliseconds
+    spent writing it. Absent when the send did not block."""
+    push: Push
+    """``fanout`` events whose message the server stamped too: its server-push latency, which
+    our own push histogram keeps (Locust counts the message once, under ``fanout``)."""
     sent_bytes: int | None
     """``request`` and ``cut_off`` events: the size of the request frame, ``None`` when it never
     left. A ``request`` event without the key counts as one message sent of unknown size."""

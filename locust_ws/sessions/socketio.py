@@ -49,7 +49,7 @@ from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
 from ..transport.heartbeats import HeartbeatTimer
 from ..transport.wire import Transport
-from .connection import WebSocketConnection
+from .connection import WebSocketConnection, send_timing
 from .engineio import EngineIOClient
 from .events import Kind
 from .replies import Reply
@@ -80,16 +80,20 @@ class SocketIOSession(WebSocketConnection):
 
     Rows it adds to the stats (request type ``SIO``; times in milliseconds):
 
-    - ``connect <namespace>``: from opening the connection to the server accepting the namespace;
-      a refusal is a failure, reported once.
-    - ``emit <event>``: an event sent (no response time; size of the encoded packet in bytes).
+    - ``connect <path>``: one per connection, from opening it to the last namespace's answer; a
+      failure when the attempt failed.
+    - ``namespace <namespace>``: from opening the connection to the server accepting the
+      namespace; a refusal is a failure, reported once.
+    - ``emit <event>``: an event sent, timed by the write (size of the encoded packet in bytes).
     - ``call <event>``: an event sent with an ack request, until the ack arrived.
-    - ``recv <event>``: every inbound event, handled or not (no response time; packet bytes).
-    - ``fanout`` / ``server push``: stamped events (``client_ts`` / ``server_ts``) as for WebSockets.
+    - every inbound event, handled or not, on one row (packet bytes): ``fanout`` / ``server
+      push`` when stamped (``client_ts`` / ``server_ts``) as for WebSockets, else ``recv <event>``
+      (no response time).
     - ``heartbeat``: an Engine.IO ping from the server, timed since the previous one (so it reads
       pingInterval while the server is healthy); a missed one is a failure.
-    - ``disconnect <namespace>``: the end of a connected namespace: our close (timed), the server
-      disconnecting it, or the connection closing or being lost (failures as for WebSockets).
+    - ``disconnect <namespace>``: the end of a joined namespace: our close (timed), the server
+      disconnecting it, or the connection's end; then ``close <path>``, the connection's end
+      (failures as for WebSockets, once per connection).
     - ``reconnect <path>``: a lost connection reopened in the background, namespaces included.
     """
 
@@ -186,7 +190,7 @@ class SocketIOSession(WebSocketConnection):
         tags: Mapping[str, object] | None = None,
     ) -> None:
         """Connect to the Socket.IO server at ``url`` (default: the user's host) and to each of
-        ``namespaces``; each is reported as ``connect <namespace>``.
+        ``namespaces``: one ``connect <path>`` row, one ``namespace <namespace>`` row each.
 
         ``auth`` (a dict, or a callable returning one, called on every reconnect) is sent in the
         namespace ``CONNECT`` packets, ``headers`` and ``query`` with the HTTP handshake. The
@@ -285,10 +289,18 @@ class SocketIOSession(WebSocketConnection):
                 elapsed = (received_at - started) * 1000.0
             except ConnectError as failure:
                 error, elapsed = failure, (perf_counter() - started) * 1000.0
-            self._report.fire(Kind.CONNECT, f"connect {namespace}", elapsed, 0, error, namespace=namespace)
+            self._report.fire(
+                Kind.NAMESPACE, f"namespace {namespace}", elapsed, 0, error, namespace=namespace
+            )
             if error is not None:
                 errors.append(error)
-        self._settle(errors)
+        connect_ms = (perf_counter() - started) * 1000.0
+        try:
+            self._settle(errors)
+        except ConnectError as failure:
+            self._report_connect(connect_ms, failure)
+            raise
+        self._report_connect(connect_ms)
 
     def _settle(self, errors: list[ConnectError]) -> None:
         """What the namespaces' failed answers make of the connection. Refusals are remembered
@@ -302,32 +314,26 @@ class SocketIOSession(WebSocketConnection):
             self._refused.update((refusal.namespace, refusal) for refusal in refusals)
         if not errors or (self.namespaces and not failures):
             return  # up, perhaps without the namespaces the server refused
-        if self.namespaces:
-            self._report_close(None)  # the namespaces that did connect are dropped with the rest
+        self._report_namespaces_ended(None)  # the namespaces that did connect go with the rest
         if failures:
             raise failures[0]
         if not self.retry_refused_namespaces:
             self._give_up(str(refusals[0]))
         raise refusals[0]
 
-    def _report_connect(self, response_time: float | None, error: Exception | None = None) -> None:
-        for namespace in self._wanted():
-            self._report.fire(
-                Kind.CONNECT, f"connect {namespace}", response_time, 0, error, namespace=namespace
-            )
-
     def _report_close(self, response_time: float | None, error: Exception | None = None) -> None:
-        """Socket.IO's view of a closing connection: each connected namespace is disconnected
-        (``disconnect <namespace>``), so every ``connect <namespace>`` row gets its end."""
+        """Socket.IO's view of a closing connection: each joined namespace is disconnected
+        (``disconnect <namespace>``), then the connection closes (``close <path>``), which alone
+        carries the failure of a lost or refused close: one connection, one failure."""
+        self._report_namespaces_ended(response_time)
+        super()._report_close(response_time, error)
+
+    def _report_namespaces_ended(self, response_time: float | None) -> None:
+        """Every joined namespace ends with its connection: one ``disconnect <namespace>`` row
+        each, so every successful ``namespace <namespace>`` row gets its end."""
         for namespace in self.namespaces:
             self._report.fire(
-                Kind.CLOSE,
-                f"disconnect {namespace}",
-                response_time,
-                0,
-                error,
-                close_code=self.close_code,
-                namespace=namespace,
+                Kind.DISCONNECT, f"disconnect {namespace}", response_time, 0, namespace=namespace
             )
         self.namespaces.clear()
         self._rooms.forget()
@@ -379,7 +385,7 @@ class SocketIOSession(WebSocketConnection):
     ) -> int:
         """Send ``event`` with ``data`` (a tuple is several arguments) and return the bytes sent.
 
-        Reported as ``emit <event>`` (or ``name``) with no response time. ``room`` adds the
+        Reported as ``emit <event>`` (or ``name``), timed by the write. ``room`` adds the
         ``room_key`` field to a dict payload (how rooms are addressed by servers such as the
         demo's); ``stamp`` adds ``client_ts`` and ``sender`` so that receivers report ``fanout``;
         ``tags`` go on its event, merged over the session's."""
@@ -388,11 +394,13 @@ class SocketIOSession(WebSocketConnection):
         ws = self._open_namespace(namespace, name)
         frames = packets.event_frames(event, self._payload(data, room, stamp), namespace)
         try:
-            size, send_ms = self._send_packet(ws, frames)
+            size, send_ms, blocked = self._send_packet(ws, frames)
         except ConnectionClosed as error:
             self._report.fire(Kind.SEND, name, None, 0, error, call_tags, namespace=namespace)
             raise
-        self._report.fire(Kind.SEND, name, None, size, None, call_tags, namespace=namespace, send_ms=send_ms)
+        context = send_timing(send_ms, blocked)
+        context["namespace"] = namespace
+        self._report.fire(Kind.SEND, name, send_ms, size, None, call_tags, **context)
         return size
 
     def call(
@@ -490,14 +498,17 @@ class SocketIOSession(WebSocketConnection):
 
     def _send_packet(
         self, ws: Transport, frames: list[packets.Frame], timeout: float | None = None
-    ) -> tuple[int, float]:
-        """Send one packet's frames back to back; returns (bytes, ms spent sending)."""
-        size, send_ms = 0, 0.0
+    ) -> tuple[int, float, bool]:
+        """Send one packet's frames back to back; returns (bytes, ms spent sending, whether a
+        frame blocked)."""
+        size, send_ms, blocked = 0, 0.0, False
         with self._send_lock:
             for frame, opcode in frames:
-                send_ms += self._send_frame(ws, frame, opcode, timeout)
+                frame_ms, frame_blocked = self._send_frame(ws, frame, opcode, timeout)
+                send_ms += frame_ms
+                blocked = blocked or frame_blocked
                 size += len(frame)
-        return size, send_ms
+        return size, send_ms, blocked
 
     # -- receiving --------------------------------------------------------------------------
 
@@ -583,9 +594,7 @@ class SocketIOSession(WebSocketConnection):
         self, namespace: str, ack_id: int | None, data: list[Any], received_at: float, length: int
     ) -> None:
         event, args = data[0], tuple(data[1:])
-        self._report.fire(Kind.RECV, f"recv {event}", None, length, namespace=namespace)
-        if args and isinstance(args[0], dict):
-            self._measure_latency(args[0])
+        self._report_inbound(args[0] if args else None, f"recv {event}", length, namespace=namespace)
         handlers = self._handlers.get((namespace, event))
         catch_all = self._handlers.get((namespace, CATCH_ALL))
         if handlers or catch_all or ack_id is not None:
@@ -602,8 +611,9 @@ class SocketIOSession(WebSocketConnection):
             return
         self._rooms.forget(namespace)
         self._joined = {key: event for key, event in self._joined.items() if key[0] != namespace}
-        self._report.fire(Kind.CLOSE, f"disconnect {namespace}", None, 0, namespace=namespace)
+        self._report.fire(Kind.DISCONNECT, f"disconnect {namespace}", None, 0, namespace=namespace)
         if not self.namespaces:
+            super()._report_close(None)  # the connection ends with its last namespace
             self._close_quietly()
 
     # -- handlers ---------------------------------------------------------------------------

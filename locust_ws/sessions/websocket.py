@@ -21,7 +21,7 @@ from locust.event import EventHook
 from ..errors import ConnectionClosed, PayloadError
 from ..protocol.deflate import CompressionSetting
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
-from .connection import Predicate, WebSocketConnection
+from .connection import Predicate, WebSocketConnection, send_timing
 from .events import Kind
 from .replies import CaughtReply, Reply
 
@@ -36,10 +36,11 @@ class WebSocketSession(WebSocketConnection):
 
     - ``connect <path>``: handshake time, from TCP connect to the verified 101 response.
     - ``<name>`` of ``request()``: round trip from sending to receiving the correlated reply.
-    - ``send``: fire-and-forget frames (no response time); ``recv``: inbound frames that were not
-      replies (no response time); both with payload bytes as the response length.
-    - ``fanout``: a message stamped by another client (``client_ts``), sender to us.
-    - ``server push``: a message stamped by the server (``server_ts``), server to us.
+    - ``send``: fire-and-forget frames, timed: the time spent writing the frame.
+    - Every inbound message that is not a reply lands on exactly one row: ``fanout`` when another
+      client stamped it (``client_ts``, sender to us), else ``server push`` when the server did
+      (``server_ts``, server to us), else ``recv`` (no response time).
+    - Sizes are payload bytes.
     - ``ping``: heartbeat ping to pong; ``close <path>``: close handshake or close code.
     """
 
@@ -98,7 +99,8 @@ class WebSocketSession(WebSocketConnection):
     def send(
         self, data: Any, *, name: str = "send", stamp: bool = False, tags: Mapping[str, object] | None = None
     ) -> int:
-        """Send one frame without waiting for anything; return its payload size in bytes.
+        """Send one frame without waiting for anything; return its payload size in bytes;
+        reported as ``name``, timed by the write (ms).
 
         Dicts and lists go as JSON text, ``str`` as text, bytes as binary. ``stamp=True`` adds
         ``client_ts`` and ``sender`` to a dict, so that users receiving it report ``fanout``. A
@@ -113,11 +115,12 @@ class WebSocketSession(WebSocketConnection):
             self._report.fire(Kind.SEND, name, None, 0, error, call_tags)
             raise
         try:
-            send_ms = self._send_frame(ws, payload, opcode)
+            send_ms, blocked = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
             self._report.fire(Kind.SEND, name, None, 0, error, call_tags)
             raise
-        self._report.fire(Kind.SEND, name, None, len(payload), None, call_tags, send_ms=send_ms)
+        timing = send_timing(send_ms, blocked)
+        self._report.fire(Kind.SEND, name, send_ms, len(payload), None, call_tags, **timing)
         return len(payload)
 
     @overload
@@ -183,7 +186,7 @@ class WebSocketSession(WebSocketConnection):
         return self._round_trip(
             reply,
             correlation_id,
-            lambda budget: (len(frame), self._send_frame(ws, frame, opcode, budget)),
+            lambda budget: (len(frame), *self._send_frame(ws, frame, opcode, budget)),
             timeout,
             catch_response,
             call_tags=call_tags,
@@ -239,9 +242,7 @@ class WebSocketSession(WebSocketConnection):
             correlation_id = self._correlation_id(message)
             if correlation_id is not None and self._resolve(correlation_id, message, received_at, length):
                 return
-        self._report.fire(Kind.RECV, "recv", None, length)
-        if isinstance(message, dict):
-            self._measure_latency(message)
+        self._report_inbound(message, "recv", length)
         if self._handlers:
             self._handler_jobs.submit(functools.partial(self._run_handlers, message))
         if self._waiters:

@@ -160,9 +160,10 @@ class PollingTransport:
     def ping(self, payload: bytes = b"") -> None:
         """Nothing: Engine.IO's heartbeat is its own packets, there are no WebSocket pings."""
 
-    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int:
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> bool:
         """POST one packet: a text frame as is, a binary one as base64 with the ``b`` prefix,
-        within ``timeout`` seconds when given (else the connect timeout)."""
+        within ``timeout`` seconds when given (else the connect timeout). False: a POST is a
+        request of its own, never held back by the frames before it (it never blocked)."""
         if opcode == OPCODE_BINARY:
             body = "b" + base64.b64encode(payload).decode("ascii")
         else:
@@ -183,7 +184,7 @@ class PollingTransport:
             raise websocket.WebSocketConnectionClosedException(
                 f"POST answered HTTP {response.status_code} {response.reason}"
             )
-        return len(payload)
+        return False
 
     def send_close(self, status: int = 1000, reason: str = "") -> None:
         """End the Engine.IO session (a close packet); the poll in flight then reads as closed."""

@@ -73,7 +73,7 @@ class Transport(Protocol):
     @property
     def deflate(self) -> PerMessageDeflate | None: ...
     def read(self) -> list[Event]: ...
-    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int: ...
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> bool: ...
     def ping(self, payload: bytes = b"") -> None: ...
     def send_close(self, status: int = 1000, reason: str = "") -> None: ...
     def lose(self, reason: str) -> Closed: ...
@@ -166,8 +166,9 @@ class WireSocket:
             except BlockingIOError:
                 continue  # readable for someone else, or a spurious wake-up
 
-    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> int:
-        """Send one data frame; return the payload size. With ``timeout`` (seconds) a send the
+    def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> bool:
+        """Send one data frame; True when it blocked: it waited for the frames before it, or the
+        socket buffer could not take it at once (backpressure). With ``timeout`` (seconds) a send the
         server does not read in time raises ``SendTimeout``, and the connection, now holding a
         half-written frame, is given up. The frame is built under the send lock: with
         permessage-deflate's context takeover each message is compressed against the ones before
@@ -175,9 +176,9 @@ class WireSocket:
         but never sent would corrupt every later one."""
         lock = self._send_lock
         if timeout is None:
+            waited = lock.locked()
             with lock:
-                _send_all(self.sock, self.protocol.send_message(payload, opcode))
-            return len(payload)
+                return _send_all(self.sock, self.protocol.send_message(payload, opcode)) or waited
         # The common case costs no clock read and no timer: the lock is free and one send() takes
         # the whole frame. The deadline only starts to matter once something has to wait.
         started = monotonic() if lock.locked() else None
@@ -191,9 +192,10 @@ class WireSocket:
             if sent < len(frame):
                 deadline = (started if started is not None else monotonic()) + timeout
                 self._send_rest(memoryview(frame)[sent:], deadline, timeout)
+                return True
         finally:
             lock.release()
-        return len(payload)
+        return started is not None
 
     def _send_rest(self, rest: memoryview, deadline: float, timeout: float) -> None:
         try:
@@ -304,12 +306,14 @@ def _proxied(hostname: str, options: dict[str, Any]) -> bool:
     return bool(get_proxy_info(hostname, False)[0])
 
 
-def _send_all(sock: socket.socket, data: bytes) -> None:
+def _send_all(sock: socket.socket, data: bytes) -> bool:
     """One ``send`` unless the socket buffer is full (gevent's ``sendall`` adds a
-    ``getsockopt`` call to every send)."""
+    ``getsockopt`` call to every send); True when it was full and the rest had to wait."""
     sent = sock.send(data)
     if sent < len(data):
         sock.sendall(memoryview(data)[sent:])
+        return True
+    return False
 
 
 def _open_with_websocket_client(

@@ -84,7 +84,7 @@ def test_request_frames_count_as_messages_out_and_replies_as_messages_in(own_dem
     assert (metrics.messages_out, metrics.messages_in) == (50, 50)
     assert (server["messages_in"], server["messages_out"]) == (50, 50)
     assert (metrics.bytes_out, metrics.bytes_in) == (server["bytes_in"], server["bytes_out"])
-    assert metrics.select("send_blocked").count == 50  # each request's time in send
+    assert metrics.select("send_blocked") is None  # one request at a time on loopback: no send blocked
 
 
 class TwoSocketUser(WebSocketUser):

@@ -123,7 +123,7 @@ def test_the_user_class_connect_timeout_bounds_a_handshake_nobody_answers(silent
         gevent.sleep(1.5)
         assert runner.user_count == 2  # neither user died of it
         runner.quit()
-    for name in ("connect /echo", "connect /"):
+    for name in ("connect /echo", "connect /socket.io/"):
         attempts = log.named(name)
         assert len(attempts) >= 2, name  # on_start, then the background reconnects
         assert {str(event.exception) for event in attempts} == {

@@ -124,7 +124,7 @@ def test_server_killed_mid_run_is_reported_by_every_user_who_reconnect_when_it_i
     for row in failures:
         if "connection lost (1006)" in row["Error"]:
             lost[row["Name"]] += int(row["Occurrences"])
-    assert lost == {"close /echo": 4, "disconnect /": 2}, failures
+    assert lost == {"close /echo": 4, "close /socket.io/": 2}, failures
     refused = [row for row in failures if "connection refused (nothing listening?)" in row["Error"]]
     assert refused, failures  # reconnect attempts while the server was down
     # One line per failure kind in the console: Locust's error report, not one per failure.
@@ -209,7 +209,7 @@ def test_frozen_socketio_server_misses_its_heartbeat_and_is_reconnected_after_si
         assert detected_after < 1 + 1 + 1.5  # pingInterval + pingTimeout (+ slack)
         [missed] = log.failures("heartbeat")
         assert str(missed.exception) == "no Engine.IO ping within 2 s (pingInterval + pingTimeout)"
-        [lost] = log.failures("disconnect /")
+        [lost] = log.failures("close /socket.io/")
         assert str(lost.exception).startswith("connection lost (1006)")
         os.kill(process.pid, signal.SIGCONT)
         wait_until(lambda: session.connected and "/" in session.namespaces, timeout=15)

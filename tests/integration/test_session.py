@@ -196,7 +196,7 @@ def test_correlation_by_callable(make_session):
     assert reply.data == "42:hello"
 
 
-def test_send_counts_frames_without_a_response_time(make_session, event_log):
+def test_send_counts_frames_timed_by_their_write(make_session, event_log):
     session = make_session()
     session.connect("/echo")
     assert session.send({"op": "note"}) == len(b'{"op":"note"}')
@@ -204,7 +204,8 @@ def test_send_counts_frames_without_a_response_time(make_session, event_log):
     message = session.wait_for(lambda m: m == b"\x00\x01\x02", timeout=2)
     assert message == b"\x00\x01\x02"
     sends = event_log.named("send")
-    assert [e.response_time for e in sends] == [None, None]
+    assert all(e.response_time == e.context["send_ms"] and 0 < e.response_time < 1000 for e in sends)
+    assert not any("blocked_ms" in e.context for e in sends)  # loopback, an idle socket: no backpressure
     assert [e.response_length for e in sends] == [13, 3]
     assert len(event_log.named("recv")) == 2
     assert session.messages_in == 2 and session.bytes_in == 16
@@ -219,8 +220,9 @@ def test_fanout_latency_between_two_users(make_session, event_log, login):
         bob.wait_for(lambda m: isinstance(m, dict) and m.get("text") == "hi", timeout=2)
     gevent.sleep(0.1)
     fanout = event_log.named("fanout")
-    # Bob saw Alice's five messages; Alice's own copies are not fan-out.
+    # Bob saw Alice's five messages; Alice's own copies are not fan-out, and each message is one row.
     assert len(fanout) == 5
+    assert len(event_log.named("recv")) + len(event_log.named("server push")) == 5  # Alice's copies
     assert all(isinstance(e.response_time, float) and 0 <= e.response_time < 500 for e in fanout)
 
 

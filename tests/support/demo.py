@@ -3,8 +3,12 @@ and the fast Socket.IO settings the Socket.IO integration tests start it with.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.request
+from collections.abc import Iterator
+
+from locust_ws.demo import start_demo_process, stop_demo_process
 
 PING_INTERVAL = 1.0  # python-engineio advertises whole seconds only
 PING_TIMEOUT = 0.5
@@ -32,3 +36,20 @@ def fetch_json(url: str, method: str = "GET", body: dict | None = None) -> dict:
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def demo_of_its_own() -> Iterator[str]:
+    """A demo server process for one test module alone, so its counters see no other test's
+    frames; yields its ``ws://`` URL."""
+    process, url = start_demo_process()
+    try:
+        yield url
+    finally:
+        stop_demo_process(process)
+
+
+def server_stats(demo: str, reset: bool = False) -> dict:
+    """The demo server's ``/stats`` counters (``reset``: zero them, and return what they were)."""
+    http = demo.replace("ws://", "http://")
+    return fetch_json(f"{http}/stats/reset", "POST") if reset else fetch_json(f"{http}/stats")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from locust.env import Environment
@@ -15,6 +15,7 @@ class Event:
     response_time: float | None
     response_length: int
     exception: BaseException | None
+    context: dict = field(default_factory=dict)
 
 
 class EventLog:
@@ -24,8 +25,10 @@ class EventLog:
         self.events: list[Event] = []
         environment.events.request.add_listener(self._record)
 
-    def _record(self, request_type, name, response_time, response_length, exception=None, **_kwargs):
-        self.events.append(Event(request_type, name, response_time, response_length, exception))
+    def _record(self, request_type, name, response_time, response_length, exception=None, context=None, **_):
+        self.events.append(
+            Event(request_type, name, response_time, response_length, exception, context or {})
+        )
 
     def named(self, name: str) -> list[Event]:
         return [event for event in self.events if event.name == name]

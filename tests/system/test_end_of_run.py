@@ -15,9 +15,8 @@ import pytest
 from locust.env import Environment
 
 from locust_ws import SocketIOSession, WebSocketSession, attach_metrics
-from locust_ws.demo import start_demo_process, stop_demo_process
 
-from ..support.demo import fetch_json
+from ..support.demo import demo_of_its_own, server_stats
 from ..support.events import EventLog
 from ..support.locust_cluster import free_port
 from ..support.paths import TEST_LOCUSTFILES
@@ -28,15 +27,8 @@ DOWN_USERS = 5
 
 @pytest.fixture(scope="module")
 def own_demo():
-    """A demo server of this module alone, so its counters see no other test's frames."""
-    process, url = start_demo_process()
-    yield url
-    stop_demo_process(process)
-
-
-def server_stats(demo: str, reset: bool = False) -> dict:
-    http = demo.replace("ws://", "http://")
-    return fetch_json(f"{http}/stats/reset", "POST") if reset else fetch_json(f"{http}/stats")
+    with demo_of_its_own() as url:
+        yield url
 
 
 @pytest.mark.parametrize(

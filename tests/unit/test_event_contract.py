@@ -35,7 +35,7 @@ from locust_ws.protocol.messages import stamped_latencies
 from locust_ws.reports.html import render_section
 from locust_ws.reports.summary import format_console, format_csv, with_thresholds
 from locust_ws.reports.webui import tab_rows
-from locust_ws.sessions.events import Compression, EventContext, Kind
+from locust_ws.sessions.events import Compression, EventContext, Kind, Push
 from locust_ws.sessions.reporter import Reporter
 
 from ..support.paths import ROOT
@@ -79,9 +79,16 @@ def reporting(request_type: str = "WS", user: object = None) -> tuple[Reporter, 
 
 
 def test_every_kind_a_session_fires_is_a_kind_and_every_kind_is_fired():
-    stamped = {"client_ts": 1.0, "server_ts": 1.0, "sender": "someone else"}
-    latency_kinds = {kind for kind, _ in stamped_latencies(stamped, "me", "client_ts", "server_ts", "sender")}
-    assert fired_kinds() | latency_kinds == {kind.value for kind in Kind}
+    assert fired_kinds() == {kind.value for kind in Kind}
+
+
+def test_a_stamped_message_proves_fanout_only_when_another_client_stamped_it():
+    both = {"client_ts": 1.0, "server_ts": 1.0, "sender": "someone else"}
+    fanout, push = stamped_latencies(both, "me", "client_ts", "server_ts", "sender")
+    assert fanout is not None and push is not None
+    ours = {**both, "sender": "me"}
+    assert stamped_latencies(ours, "me", "client_ts", "server_ts", "sender")[0] is None
+    assert stamped_latencies({"text": "hi"}, "me", "client_ts", "server_ts", "sender") == (None, None)
 
 
 def test_a_kind_is_the_plain_string_it_stands_for():
@@ -109,7 +116,9 @@ def test_plain_string_kinds_and_members_land_on_the_same_row():
 EFFECTS: dict[Kind, tuple[float | None, int, Exception | None, EventContext, dict[str, float]]] = {
     Kind.CONNECT: (2.0, 0, None, {}, {"handshakes": 1, "handshakes_succeeded": 1, "open_connections": 1}),
     Kind.CLOSE: (None, 0, None, {"close_code": 1006}, {}),
-    Kind.SEND: (None, 30, None, {"send_ms": 0.2}, {"messages_out": 1, "bytes_out": 30}),
+    Kind.NAMESPACE: (2.0, 0, None, {"namespace": "/chat"}, {"namespaces_joined": 1}),
+    Kind.DISCONNECT: (None, 0, None, {"namespace": "/chat"}, {}),
+    Kind.SEND: (0.2, 30, None, {"send_ms": 0.2}, {"messages_out": 1, "bytes_out": 30}),
     Kind.RECV: (None, 40, None, {}, {"messages_in": 1, "bytes_in": 40}),
     Kind.REQUEST: (
         0.5,
@@ -119,8 +128,8 @@ EFFECTS: dict[Kind, tuple[float | None, int, Exception | None, EventContext, dic
         {"messages_out": 1, "bytes_out": 20, "messages_in": 1, "bytes_in": 50},
     ),
     Kind.LATE_REPLY: (None, 10, None, {}, {"late_replies": 1, "messages_in": 1, "bytes_in": 10}),
-    Kind.FANOUT: (1.5, 0, None, {}, {}),
-    Kind.PUSH: (0.7, 0, None, {}, {}),
+    Kind.FANOUT: (1.5, 60, None, {}, {"messages_in": 1, "bytes_in": 60}),
+    Kind.PUSH: (0.7, 70, None, {}, {"messages_in": 1, "bytes_in": 70}),
     Kind.PING: (None, 0, PongTimeout(10), {}, {"heartbeat_misses": 1, "failures": 1}),
     Kind.HEARTBEAT: (None, 0, PongTimeout(10), {}, {"heartbeat_misses": 1, "failures": 1}),
     Kind.WAIT: (3.0, 10, None, {}, {}),
@@ -158,18 +167,38 @@ def test_each_kind_fired_by_a_session_reaches_its_metric(kind):
 
 def test_close_code_and_namespace_travel_in_the_context():
     report, metrics, events = reporting("SIO")
-    report.fire(Kind.CONNECT, "connect /chat", 1.0, namespace="/chat")
-    report.fire(Kind.CLOSE, "disconnect /chat", None, close_code=4001, namespace="/chat")
+    report.fire(Kind.CONNECT, "connect /socket.io/", 1.0)
+    report.fire(Kind.NAMESPACE, "namespace /chat", 1.0, namespace="/chat")
+    report.fire(Kind.DISCONNECT, "disconnect /chat", None, namespace="/chat")
+    report.fire(Kind.CLOSE, "close /socket.io/", None, close_code=4001)
     assert metrics.close_codes == {4001: 1} and metrics.open_connections == 0
-    assert events[1]["context"] == {"ws_kind": Kind.CLOSE, "close_code": 4001, "namespace": "/chat"}
+    assert (metrics.handshakes, metrics.namespaces_joined) == (1, 1)
+    assert events[2]["context"] == {"ws_kind": Kind.DISCONNECT, "namespace": "/chat"}
 
 
-def test_send_ms_makes_the_send_blocked_row_of_its_request_type():
+def test_blocked_ms_makes_the_send_blocked_row_of_its_request_type():
     report, metrics, _ = reporting("SIO")
-    report.fire(Kind.SEND, "emit chat", None, 30, send_ms=4.0)
-    report.fire(Kind.REQUEST, "call echo", 0.5, 20, sent_bytes=20, send_ms=6.0)
+    report.fire(Kind.SEND, "emit chat", 0.01, 30, send_ms=0.01)  # did not block: no sample
+    report.fire(Kind.SEND, "emit chat", 4.0, 30, send_ms=4.0, blocked_ms=4.0)
+    report.fire(Kind.REQUEST, "call echo", 0.5, 20, sent_bytes=20, send_ms=6.0, blocked_ms=6.0)
     blocked = metrics.rows[("SIO", "send_blocked", "send blocked")]
     assert blocked.count == 2 and blocked.histogram.max_ms == pytest.approx(6.0, rel=1e-3)
+
+
+def test_no_send_blocked_row_while_no_send_blocked():
+    report, metrics, _ = reporting()
+    report.fire(Kind.SEND, "send", 0.02, 30, send_ms=0.02)
+    report.fire(Kind.REQUEST, "echo", 0.5, 20, sent_bytes=20, send_ms=0.03)
+    assert metrics.select("send_blocked") is None
+
+
+def test_a_fanout_message_is_one_message_in_and_keeps_its_push_latency():
+    report, metrics, _ = reporting()
+    report.fire(Kind.FANOUT, "fanout", 2.5, 80, push=Push("server push", 1.25))
+    assert (metrics.messages_in, metrics.bytes_in) == (1, 80)
+    push = metrics.rows[("WS", "push", "server push")]
+    assert push.count == 1 and push.histogram.max_ms == pytest.approx(1.25, rel=1e-3)
+    assert metrics.rows[("WS", "fanout", "fanout")].count == 1
 
 
 @pytest.mark.parametrize(

@@ -79,16 +79,18 @@ def test_messages_and_bytes_are_counted_both_ways():
     fire(metrics, "request", "call echo", 0.4, 20, request_type="SIO")  # size not reported: 1 message
     fire(metrics, "recv", "recv", None, 70)
     fire(metrics, "late_reply", "late reply", None, 50)
-    fire(metrics, "fanout", "fanout", 1.2)  # derived from a recv: not counted again
+    fire(metrics, "fanout", "fanout", 1.2, 25)  # a message of its own, as is a push
+    fire(metrics, "push", "server push", 0.8, 15)
     assert (metrics.messages_out, metrics.bytes_out) == (4, 120)
-    assert (metrics.messages_in, metrics.bytes_in) == (4, 190)
+    assert (metrics.messages_in, metrics.bytes_in) == (6, 230)
     assert metrics.late_replies == 1
 
 
 def test_time_blocked_in_send_is_a_latency_row():
     metrics = WebSocketMetrics()
-    fire(metrics, "send", "send", None, 30, send_ms=0.05)
-    fire(metrics, "request", "echo", 0.4, 50, sent_bytes=45, send_ms=12.0)
+    fire(metrics, "send", "send", 0.05, 30, send_ms=0.05)  # did not block
+    fire(metrics, "send", "send", 3.0, 30, send_ms=3.0, blocked_ms=3.0)
+    fire(metrics, "request", "echo", 0.4, 50, sent_bytes=45, send_ms=12.0, blocked_ms=12.0)
     blocked = metrics.select("send_blocked")
     assert blocked is not None and blocked.histogram.count == 2
     assert blocked.histogram.max_ms == pytest.approx(12.0, rel=1e-3)

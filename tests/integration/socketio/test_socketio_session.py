@@ -22,6 +22,7 @@ from locust_ws import (
     NamespaceRefused,
     NotConnected,
     SocketIOSession,
+    attach_metrics,
 )
 
 from ...support.demo import JOIN_COOLDOWN, PING_INTERVAL, PING_TIMEOUT, ROOM_CAPACITY, fetch_json
@@ -57,12 +58,33 @@ def test_each_namespace_connect_is_timed_on_one_websocket(make_session, event_lo
     session.connect(namespaces=["/", "/chat"], auth={"token": token})
     assert session.transport == "websocket"
     assert set(session.namespaces) == {"/", "/chat"}
+    [connect] = event_log.named("connect /socket.io/")  # one connection, one connect sample
+    assert connect.exception is None and connect.context["ws_kind"] == "connect"
     for namespace in ("/", "/chat"):
-        [event] = event_log.named(f"connect {namespace}")
+        [event] = event_log.named(f"namespace {namespace}")
+        assert event.response_time <= connect.response_time
         assert event.request_type == "SIO"
         assert event.exception is None
         assert isinstance(event.response_time, float) and 0 < event.response_time < 2000
     assert all(token not in event.name for event in event_log.events)
+
+
+def test_connections_count_as_connections_and_namespaces_as_namespaces(
+    make_session, environment, login, demo_http
+):
+    metrics = attach_metrics(environment)
+    token = login()
+    fetch_json(f"{demo_http}/stats/reset", "POST")
+    sessions = [make_session() for _ in range(10)]
+    for session in sessions:
+        session.connect(namespaces=["/", "/chat"], auth={"token": token})
+    assert fetch_json(f"{demo_http}/stats")["socketio"]["connects"] == 20  # the server's count
+    assert (metrics.handshakes, metrics.open_connections, metrics.namespaces_joined) == (10, 10, 20)
+    assert metrics.select("connect").count == 10 and metrics.select("namespace").count == 20
+    for session in sessions:
+        session.close()
+    assert (metrics.open_connections, metrics.peak_open_connections) == (0, 10)
+    assert metrics.select("close").count == 10 and metrics.select("disconnect").count == 20
 
 
 @pytest.mark.parametrize("where", ["headers", "query"])
@@ -81,7 +103,7 @@ def test_bad_auth_is_a_failure_entry_with_the_servers_message(make_session, even
     session = make_session()
     with pytest.raises(NamespaceRefused, match="invalid token"):
         session.connect(auth={"token": "wrong"})
-    [event] = event_log.named("connect /")
+    [event] = event_log.named("namespace /")
     assert str(event.exception) == "namespace / refused: invalid token"
     assert not session.connected
 
@@ -91,8 +113,8 @@ def test_a_refused_namespace_is_reported_once_and_the_others_stay_connected(make
     session = make_session()
     session.connect(namespaces=["/", "/chat"])  # no token: /chat refuses, / does not care
     assert session.connected and list(session.namespaces) == ["/"]
-    assert len(event_log.successes("connect /")) == 1
-    [refused] = event_log.named("connect /chat")
+    assert len(event_log.successes("namespace /")) == 1
+    [refused] = event_log.named("namespace /chat")
     assert str(refused.exception).startswith("namespace /chat refused: missing token")
     assert event_log.named("disconnect /") == []  # "/" was never dropped
     assert session.call("echo", 1).data == 1
@@ -108,8 +130,8 @@ def test_a_refused_namespace_is_not_asked_for_again_when_the_connection_is_reope
     assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
     wait_until(lambda: event_log.named("reconnect /socket.io/"))
     assert event_log.successes("reconnect /socket.io/")
-    assert len(event_log.successes("connect /")) == 2
-    assert len(event_log.named("connect /chat")) == 1  # the refusal of the first connect only
+    assert len(event_log.successes("namespace /")) == 2
+    assert len(event_log.named("namespace /chat")) == 1  # the refusal of the first connect only
     assert list(session.namespaces) == ["/"]
 
 
@@ -118,8 +140,8 @@ def test_retry_refused_namespaces_asks_for_them_on_every_reconnect(make_session,
     session.connect(namespaces=["/", "/chat"])
     assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
     wait_until(lambda: event_log.named("reconnect /socket.io/"))
-    assert len(event_log.failures("connect /chat")) == 2
-    assert len(event_log.successes("connect /")) == 2
+    assert len(event_log.failures("namespace /chat")) == 2
+    assert len(event_log.successes("namespace /")) == 2
 
 
 def test_a_connection_whose_every_namespace_was_refused_stays_down_until_connect_is_called(
@@ -130,11 +152,11 @@ def test_a_connection_whose_every_namespace_was_refused_stays_down_until_connect
         session.connect(namespaces=["/", "/chat"], auth={"token": "wrong"})
     gevent.sleep(0.3)  # some fifteen reconnect delays
     assert not session.reconnecting and not session.connected
-    assert len(event_log.named("connect /")) == len(event_log.named("connect /chat")) == 1
+    assert len(event_log.named("namespace /")) == len(event_log.named("namespace /chat")) == 1
     # A call neither reopens it nor spins: it fails, paced, saying why.
     with pytest.raises(NotConnected, match=r"^not connected \(namespace / refused: invalid token\)$"):
         session.call("echo", 1)
-    assert len(event_log.named("connect /")) == 1
+    assert len(event_log.named("namespace /")) == 1
     session.connect(namespaces=["/", "/chat"], auth={"token": login()})  # the user asks again
     assert set(session.namespaces) == {"/", "/chat"}
 
@@ -149,14 +171,14 @@ def test_a_refusal_while_reconnecting_ends_the_reconnect_loop(make_session, even
     assert str(gave_up.exception) == "gave up reconnecting: namespace /chat refused: invalid token"
     gevent.sleep(0.2)  # some ten reconnect delays
     assert not session.reconnecting
-    assert [event.exception is None for event in event_log.named("connect /chat")] == [True, False]
+    assert [event.exception is None for event in event_log.named("namespace /chat")] == [True, False]
 
 
 def test_retry_refused_namespaces_keeps_reconnecting_when_all_were_refused(make_session, event_log):
     session = make_session(backoff=Backoff(base=0.02, cap=0.02, jitter=False), retry_refused_namespaces=True)
     with pytest.raises(NamespaceRefused):
         session.connect(auth={"token": "wrong"})
-    wait_until(lambda: len(event_log.failures("connect /")) >= 3)
+    wait_until(lambda: len(event_log.failures("connect /socket.io/")) >= 3)
     assert session.reconnecting  # as for any failed connect: retried until the user's policy gives up
 
 
@@ -164,7 +186,7 @@ def test_refused_http_handshake_names_the_status(make_session, event_log):
     session = make_session()
     with pytest.raises(HandshakeRejected, match="HTTP 404"):
         session.connect(socketio_path="not-socket-io")
-    [event] = event_log.failures("connect /")
+    [event] = event_log.failures("connect /not-socket-io/")
     assert "HTTP 404" in str(event.exception)
 
 
@@ -172,7 +194,7 @@ def test_nothing_listening_is_reported_clearly(environment, event_log):
     session = SocketIOSession("ws://127.0.0.1:1", environment.events.request)
     with pytest.raises(ConnectError, match="connection refused"):
         session.connect()
-    assert "connection refused" in str(event_log.failures("connect /")[0].exception)
+    assert "connection refused" in str(event_log.failures("connect /socket.io/")[0].exception)
 
 
 def test_bad_arguments_are_clear_errors(make_session):
@@ -188,13 +210,13 @@ def test_bad_arguments_are_clear_errors(make_session):
 # -- emit and call ------------------------------------------------------------------------------
 
 
-def test_emit_is_counted_with_the_encoded_packet_size_and_no_response_time(make_session, event_log):
+def test_emit_is_counted_with_the_encoded_packet_size_and_timed_by_its_write(make_session, event_log):
     session = make_session()
     session.connect()
     size = session.emit("echo", {"n": 1})
     assert size == len(b'42["echo",{"n":1}]')
     [event] = event_log.named("emit echo")
-    assert event.response_time is None
+    assert event.response_time == event.context["send_ms"] and 0 < event.response_time < 1000
     assert event.response_length == size
 
 
@@ -263,12 +285,12 @@ def test_every_inbound_event_is_counted_exactly_as_the_server_sent_it(make_sessi
     session.connect()
     fetch_json(f"{demo_http}/stats/reset", "POST")
     assert session.call("push", {"count": 300}).data == {"ok": True, "sent": 300}
-    wait_until(lambda: len(event_log.named("recv tick")) >= 300)
+    wait_until(lambda: len(event_log.named("server push")) >= 300)
     gevent.sleep(0.1)
-    ticks = event_log.named("recv tick")
+    ticks = event_log.named("server push")  # each tick carries server_ts: one push sample each
     assert len(ticks) == 300 == fetch_json(f"{demo_http}/stats")["socketio"]["events_out"]
-    assert all(event.response_time is None and event.response_length > 30 for event in ticks)
-    assert len(event_log.named("server push")) == 300  # each tick carries server_ts
+    assert all(event.response_time is not None and event.response_length > 30 for event in ticks)
+    assert event_log.named("recv tick") == []  # and no second row for the same message
 
 
 def test_wait_for_returns_the_matching_event(make_session, event_log, login):
@@ -363,8 +385,9 @@ def test_rooms_join_broadcast_with_fanout_and_leave(make_session, event_log, log
     assert reply.data == {"ok": True, "delivered": 2}
     message = bob_waits.get(timeout=3)
     assert message["text"] == "hi" and "server_ts" in message
-    wait_until(lambda: len(event_log.named("recv chat")) == 2)
-    assert len(event_log.named("fanout")) == 1  # bob's copy; alice's own copy is not fan-out
+    # bob's copy is fan-out; alice's own copy is not, but the server stamped it: a push
+    wait_until(lambda: len(event_log.named("fanout")) == 1 and len(event_log.named("server push")) == 1)
+    assert event_log.named("recv chat") == []
     assert bob.leave("lobby", namespace="/chat").ok and bob.rooms == {"/chat": set()}
     assert alice.call("chat", {"text": "again"}, room="lobby", namespace="/chat").data["delivered"] == 1
 
@@ -417,7 +440,7 @@ def test_server_disconnect_is_reported_and_the_next_emit_reconnects(make_session
     assert event.exception is None  # the server chose to: not a failure, and not reconnected
     assert not session.reconnecting
     assert session.call("echo", "back").data == "back"
-    assert len(event_log.successes("connect /")) == 2
+    assert len(event_log.successes("namespace /")) == 2
 
 
 def test_dropped_connection_is_reconnected_with_its_namespaces_and_reported(
@@ -433,10 +456,11 @@ def test_dropped_connection_is_reconnected_with_its_namespaces_and_reported(
     session.connect(namespaces=["/", "/chat"], auth=fresh_auth)
     assert fetch_json(f"{demo_http}/admin/drop", "POST")["dropped"] >= 1
     wait_until(lambda: event_log.named("reconnect /socket.io/"))
+    [lost] = event_log.failures("close /socket.io/")  # one connection lost: one failure
+    assert "connection lost (1006)" in str(lost.exception)
     for namespace in ("/", "/chat"):
-        [lost] = event_log.failures(f"disconnect {namespace}")
-        assert "connection lost (1006)" in str(lost.exception)
-        assert len(event_log.successes(f"connect {namespace}")) == 2
+        assert len(event_log.successes(f"disconnect {namespace}")) == 1
+        assert len(event_log.successes(f"namespace {namespace}")) == 2
     [reconnect] = event_log.named("reconnect /socket.io/")
     assert reconnect.exception is None and 0 < reconnect.response_time < 2000
     assert len(tokens) == 2  # auth was asked again for the new connection
@@ -484,7 +508,7 @@ def test_missed_heartbeat_is_reported_and_the_connection_reopened(make_session, 
     wait_until(lambda: event_log.named("reconnect /socket.io/"), timeout=8)
     [missed] = event_log.failures("heartbeat")
     assert str(missed.exception) == f"no Engine.IO ping within {limit:g} s (pingInterval + pingTimeout)"
-    [lost] = event_log.failures("disconnect /")
+    [lost] = event_log.failures("close /socket.io/")
     assert "missed heartbeat" in str(lost.exception)
     assert session.call("echo", "alive").data == "alive"
 
@@ -514,7 +538,7 @@ def test_polling_transport_calls_receives_and_counts(make_session, event_log, de
     assert session.call("echo", b"\x00\xffbinary").data == b"\x00\xffbinary"
     fetch_json(f"{demo_http}/stats/reset", "POST")
     session.call("push", {"count": 40})  # more packets in one poll than engineio's Payload allows
-    wait_until(lambda: len(event_log.named("recv tick")) == 40)
+    wait_until(lambda: len(event_log.named("server push")) == 40)
     assert fetch_json(f"{demo_http}/stats")["socketio"]["events_out"] == 40
     wait_until(lambda: len(event_log.named("heartbeat")) >= 1)
     session.close()
@@ -527,5 +551,5 @@ def test_polling_transport_reconnects_after_a_drop(make_session, event_log, demo
     session.connect(transports=["polling"])
     fetch_json(f"{demo_http}/admin/drop", "POST")
     wait_until(lambda: event_log.named("reconnect /socket.io/"))
-    assert event_log.failures("disconnect /")
+    assert event_log.failures("close /socket.io/")
     assert session.call("echo", 1).data == 1

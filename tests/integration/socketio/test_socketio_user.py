@@ -63,7 +63,7 @@ def test_user_logs_in_joins_handles_events_and_leaves_nothing_behind(demo_url):
     greenlets_before, fds_before = live_greenlets(), open_fds()
     environment, log = run_users(RoomUser, demo_url, users=3, seconds=1.5)
     assert log.failures() == []
-    for name in ("POST /login", "connect /", "connect /chat", "call join"):
+    for name in ("POST /login", "namespace /", "namespace /chat", "call join"):
         assert len(log.successes(name)) == 3, name
     assert log.successes("call chat") and log.successes("call push")
     assert log.successes("fanout") and log.successes("server push")
@@ -83,7 +83,7 @@ def test_bad_auth_is_a_failure_entry_without_traceback_or_leak(demo_url, caplog)
     greenlets_before, fds_before = live_greenlets(), open_fds()
     with caplog.at_level(logging.ERROR):
         _, log = run_users(BadAuthUser, demo_url, users=3, seconds=2.0)
-    connects = log.named("connect /")
+    connects = log.named("namespace /")
     # Once per user: a refusal is not retried (issue 13 defect 8; it used to be, forever).
     assert len(connects) == 3
     assert all(str(event.exception) == "namespace / refused: invalid token" for event in connects)
@@ -99,6 +99,6 @@ def test_bad_auth_is_a_failure_entry_without_traceback_or_leak(demo_url, caplog)
 
 def test_a_user_class_can_ask_for_refusals_to_be_retried(demo_url):
     _, log = run_users(RetryingBadAuthUser, demo_url, users=1, seconds=1.0)
-    connects = log.named("connect /")
+    connects = log.named("namespace /")
     assert len(connects) >= 3  # on_start, then the background reconnects
     assert all(str(event.exception) == "namespace / refused: invalid token" for event in connects)
