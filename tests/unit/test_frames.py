@@ -134,6 +134,36 @@ def test_protocol_violations_name_the_close_code(data, code, detail):
     assert parser.feed(frame(TEXT, b"later")) == []  # nothing after a violation is delivered
 
 
+@pytest.mark.parametrize(
+    ("reads", "code", "detail", "options"),
+    [
+        ([frame(TEXT, b"\xff\xfe")], 1007, "invalid UTF-8", {}),
+        ([frame(TEXT, b"a", fin=False), frame(TEXT, b"b")], 1002, "new data frame inside a fragmented", {}),
+        ([frame(0x2, b"x" * 20)], 1009, "20 bytes exceeds max_message_size 10", {"max_message_size": 10}),
+        ([frame(TEXT, b"x", rsv=4)], 1002, "reserved bits", {}),
+        ([frame(TEXT, b"masked", masked=True)], 1002, "masked frame", {}),
+    ],
+)
+def test_a_read_of_one_short_frame_follows_the_same_rules(reads, code, detail, options):
+    """One whole short frame per read takes a shorter path through ``feed``; it refuses the same."""
+    parser = FrameParser(**options)
+    assert parser.feed(frame(TEXT, b"ok")) == [(OPCODE_TEXT, b"ok")]
+    for data in reads:
+        assert parser.feed(data) == []
+    assert parser.error is not None
+    assert (parser.error.code, detail in parser.error.detail) == (code, True), parser.error.detail
+    assert parser.feed(frame(TEXT, b"later")) == []
+
+
+def test_a_read_of_one_short_frame_after_a_partial_one_completes_both():
+    parser = FrameParser()
+    first = frame(TEXT, b"first")
+    assert parser.feed(first[:3]) == []
+    assert parser.feed(first[3:]) == [(OPCODE_TEXT, b"first")]
+    assert parser.feed(frame(0x2, b"\x00")) == [(OPCODE_BINARY, b"\x00")]
+    assert parse_all(frame(TEXT, b"\xff"), validate_utf8=False) == [(OPCODE_TEXT, b"\xff")]
+
+
 def test_utf8_validation_can_be_turned_off():
     assert parse_all(frame(TEXT, b"\xff"), validate_utf8=False) == [(OPCODE_TEXT, b"\xff")]
 
