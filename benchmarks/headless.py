@@ -1,6 +1,7 @@
-"""Real runs against a counting server: locust-ws in ``locust --headless``, k6 and the bare
-websocket-client loop, each a separate process pinned to the generator core, loading the Node
-``ws``/``socket.io`` server (``servers/echo_server.js``) pinned to the server core.
+"""Real runs against a counting server: locust-ws in ``locust --headless``, k6, Artillery (when
+``npm ci --prefix benchmarks/artillery`` installed it) and the bare websocket-client loop, each a
+separate process pinned to the generator core, loading the Node ``ws``/``socket.io`` server
+(``servers/echo_server.js``) pinned to the server core.
 
 Every rate is read from the server's counters (``GET /stats``), the same way for every generator,
 so no generator's own bookkeeping enters a figure. A measurement waits until the generator is
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from payloads import RAW_MESSAGE, SIO_RAW_MESSAGE
+from payloads import MESSAGE_ID, RAW_MESSAGE, SIO_MESSAGE, SIO_RAW_MESSAGE
 from procfs import process_cpu, process_rss_kib
 
 from locust_ws.demo import stop_demo_process
@@ -33,6 +34,7 @@ from locust_ws.demo import stop_demo_process
 HERE = Path(__file__).resolve().parent
 SERVERS = HERE / "servers"
 K6_SCRIPTS = HERE / "k6"
+ARTILLERY_CLI = HERE / "artillery" / "node_modules" / "artillery" / "bin" / "run"
 LOCUSTFILE = HERE / "headless_locustfile.py"
 READY_TIMEOUT_S = 120.0
 Ready = Callable[[dict, dict], bool]
@@ -112,6 +114,8 @@ class Generator:
     """Reads the failures the generator wrote to its result file (``None``: it writes none)."""
     ready_line: str | None = None
     """Text the generator logs once every user started; the measurement waits for it too."""
+    env: dict[str, str] | None = None
+    """Variables added to the generator's environment."""
 
 
 def locust_generator(user_class: str) -> Generator:
@@ -155,6 +159,47 @@ def k6_generator(script: str, k6: str) -> Generator:
     return Generator("k6", command)
 
 
+def find_artillery() -> str | None:
+    """The Artillery CLI of ``benchmarks/artillery`` (``npm ci --prefix benchmarks/artillery``), or
+    ``None`` when it or Node is missing."""
+    return str(ARTILLERY_CLI) if shutil.which("node") and ARTILLERY_CLI.is_file() else None
+
+
+def artillery_generator(scenario: str, cli: str) -> Generator:
+    """Artillery 2 running ``artillery_script(scenario, ...)`` (written next to the result file),
+    in one worker thread (``WORKERS=1``: the process is pinned to one core anyway)."""
+
+    def command(url: str, users: int, run_s: float, result: Path) -> list[str]:
+        script = result.with_name("artillery.json")
+        script.write_text(json.dumps(artillery_script(scenario, url, users)))
+        return ["node", cli, "run", "--quiet", str(script)]
+
+    env = {"WORKERS": "1", "ARTILLERY_DISABLE_TELEMETRY": "true"}
+    return Generator("Artillery", command, env=env)
+
+
+def artillery_script(scenario: str, url: str, users: int) -> dict:
+    """The Artillery script of ``scenario`` (``echo``: the ``ws`` engine; ``socketio``: the
+    ``socketio`` engine), as an Artillery user writes it in YAML: ``users`` virtual users arrive
+    within a second, each loops for ever over one step that sends the message and waits for its
+    answer, checked with ``match`` (the echo's id, the ack's text), so each VU is a closed loop.
+    The loop never ends: the benchmark stops Artillery once it measured."""
+    if scenario == "echo":
+        target, engine, config = f"{url}/echo", "ws", {}
+        step: dict = {"send": {"payload": RAW_MESSAGE, "match": {"json": "$.id", "value": MESSAGE_ID}}}
+    elif scenario == "socketio":
+        target, engine, config = url, "socketio", {"socketio": {"transports": ["websocket"]}}
+        emit = {"channel": "echo", "data": SIO_MESSAGE}
+        step = {"emit": emit, "acknowledge": {"match": {"json": "$.0.text", "value": SIO_MESSAGE["text"]}}}
+    else:
+        raise ValueError(f"no Artillery script for {scenario!r}")
+    phases = [{"duration": 1, "arrivalCount": users}]
+    return {
+        "config": {"target": target, "phases": phases, **config},
+        "scenarios": [{"engine": engine, "flow": [{"loop": [step], "count": -1}]}],
+    }
+
+
 def bare_generator(scenario: str) -> Generator:
     """The floor: ``scenarios.py <scenario> bare``, a gevent + websocket-client loop that times and
     reports nothing."""
@@ -188,6 +233,7 @@ def measure(
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 cwd=HERE,
+                env={**os.environ, **generator.env} if generator.env else None,
             )
         try:
             first = target.stats()

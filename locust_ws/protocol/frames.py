@@ -15,7 +15,8 @@ is validated after inflating. The size limit then bounds both its compressed siz
 buffered) and its inflated size (while it is inflated).
 
 This is the hot path of every session: one ``feed`` per ``recv`` can deliver several frames, and
-a small unfragmented frame costs a few comparisons and one slice.
+a small unfragmented frame costs a few comparisons and one slice (a read holding exactly one such
+frame, the usual case of a request and its reply, takes a shorter path still).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import codecs
 import os
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .codes import Opcode, is_valid_close_code
@@ -49,6 +51,11 @@ _Utf8Decoder = codecs.getincrementaldecoder("utf-8")
 _MAX_CONTROL_PAYLOAD = 125
 _U16 = struct.Struct("!H")
 _U64 = struct.Struct("!Q")
+# A client frame's header with its masking key (RFC 6455 5.2): FIN and opcode, the mask bit and a
+# 7-bit length, or 126 and a 16-bit length, or 127 and a 64-bit length.
+_SHORT_HEADER = struct.Struct("!BB4s")
+_MEDIUM_HEADER = struct.Struct("!BBH4s")
+_LONG_HEADER = struct.Struct("!BBQ4s")
 
 
 class ProtocolViolation(Exception):
@@ -110,6 +117,24 @@ class FrameParser:
         """Add ``data`` (as read from the socket) and return the frames it completes."""
         if self.error is not None:
             return []
+        if not self._chunks and self._fragments is None and len(data) >= 2:
+            # The common case, one whole short frame per read: FIN set, no RSV bits, text or
+            # binary, unmasked (a length byte under 126 has the mask bit clear), nothing pending
+            # that a new data frame would break; the same checks as _parse, in fewer steps.
+            first, length = data[0], data[1]
+            if (
+                (first == 0x81 or first == 0x82)
+                and length < 126
+                and len(data) == length + 2
+                and (not self.max_message_size or length <= self.max_message_size)
+            ):
+                payload = data[2:]
+                if first == 0x81 and self.validate_utf8:
+                    try:
+                        _check_utf8(payload)
+                    except ProtocolViolation as violation:
+                        return self._fail(violation, [])
+                return [(first & 0x0F, payload)]
         if self._chunks:
             self._chunks.append(data)
             self._buffered += len(data)
@@ -316,7 +341,7 @@ class MaskKeys:
 
 
 def mask(key: bytes, payload: bytes) -> bytes:
-    """``payload`` XOR-ed with the repeated 4-byte ``key`` (its own inverse)."""
+    """``payload`` XOR-ed with the repeated 4-byte ``key`` (its own inverse), in pure Python."""
     size = len(payload)
     if not size:
         return b""
@@ -326,16 +351,42 @@ def mask(key: bytes, payload: bytes) -> bytes:
     )
 
 
+def _python_apply_mask(payload: bytes, key: bytes) -> bytes:
+    return mask(key, payload)
+
+
+def _c_apply_mask() -> Callable[[bytes, bytes], bytes] | None:
+    """python-websockets' C ``apply_mask(data, mask)`` when that package is installed (the
+    ``speedups`` extra): 0.1 us instead of 0.5 us for a 64-byte payload, 0.4 us instead of 11 us
+    for 4 KB. ``None`` without it (or without its compiled module): the pure-Python ``mask``."""
+    try:
+        from websockets.speedups import apply_mask
+    except ImportError:
+        return None
+    return apply_mask
+
+
+def _first_apply_mask(payload: bytes, key: bytes) -> bytes:
+    """Chooses the masking path on the first frame, not at import: importing ``websockets``
+    imports ``socket``, and the protocol layer imports no I/O."""
+    global apply_mask
+    apply_mask = _c_apply_mask() or _python_apply_mask
+    return apply_mask(payload, key)
+
+
+apply_mask: Callable[[bytes, bytes], bytes] = _first_apply_mask
+"""``apply_mask(payload, key)``: what ``encode_frame`` masks with, in C when it can."""
+
+
 def encode_frame(opcode: int, payload: bytes, key: bytes) -> bytes:
-    """One final, masked client frame carrying ``payload``; ``opcode`` may carry ``RSV1``."""
+    """One final, masked client frame carrying ``payload``; ``opcode`` may carry ``RSV1``. The
+    header and key are packed in one call: one concatenation per frame."""
     size = len(payload)
     if size < 126:
-        header = bytes((0x80 | opcode, 0x80 | size))
-    elif size < 65536:
-        header = bytes((0x80 | opcode, 0xFE)) + _U16.pack(size)
-    else:
-        header = bytes((0x80 | opcode, 0xFF)) + _U64.pack(size)
-    return header + key + mask(key, payload)
+        return _SHORT_HEADER.pack(0x80 | opcode, 0x80 | size, key) + apply_mask(payload, key)
+    if size < 65536:
+        return _MEDIUM_HEADER.pack(0x80 | opcode, 0xFE, size, key) + apply_mask(payload, key)
+    return _LONG_HEADER.pack(0x80 | opcode, 0xFF, size, key) + apply_mask(payload, key)
 
 
 def close_payload(code: int, reason: str | bytes = b"") -> bytes:

