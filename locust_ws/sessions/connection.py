@@ -28,7 +28,7 @@ import socket
 import uuid
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from time import perf_counter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import gevent
 import websocket
@@ -44,6 +44,7 @@ from ..errors import (
     HandshakeRejected,
     InvalidURL,
     NotConnected,
+    PayloadError,
     PongTimeout,
     PortsExhausted,
     ReplyTimeout,
@@ -65,6 +66,8 @@ from .dispatch import HandlerDispatcher
 from .events import Kind
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
+
+_Encoded = TypeVar("_Encoded")
 
 Predicate = Callable[[Any], bool]
 ConnectHook = Callable[[], None]
@@ -822,6 +825,15 @@ class WebSocketConnection:
         self._report.fire(Kind.SEND, name, None, 0, error)
         return error
 
+    def _encoded_send(self, name: str, build: Callable[[], _Encoded], **context: Any) -> _Encoded:
+        """``build()``: the frames of the send reported as ``name``. A value it cannot encode is
+        that send's one ``PayloadError`` failure (``context`` in its row), raised; nothing is sent."""
+        try:
+            return encoded(build)
+        except PayloadError as error:
+            self._report.fire(Kind.SEND, name, None, 0, error, **context)
+            raise
+
     def _send_frame(self, ws: Transport, payload: bytes, opcode: int, timeout: float | None = None) -> float:
         """Send one frame; return the milliseconds spent in the send, which grow when the server
         reads slower than we write and the socket buffer fills (backpressure). With ``timeout``
@@ -857,6 +869,18 @@ class WebSocketConnection:
         self._report.fire(
             Kind.REQUEST, reply.name, reply.response_time, reply.response_length, reply.error, **context
         )
+
+
+def encoded(build: Callable[[], _Encoded]) -> _Encoded:
+    """``build()``, an encoder's complaint about the value (``TypeError``, ``ValueError``: a set, an
+    object, a tuple key, a lone surrogate) turned into a ``PayloadError`` saying why: one failure
+    entry per kind of bad payload instead of a traceback, and nothing sent."""
+    try:
+        return build()
+    except PayloadError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise PayloadError(f"cannot encode payload: {error}") from None
 
 
 def _answered(reply: Reply, started: float, answer: tuple[Any, float, int]) -> None:

@@ -21,7 +21,7 @@ from locust.event import EventHook
 from ..errors import ConnectionClosed, PayloadError
 from ..protocol.deflate import CompressionSetting
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
-from .connection import Predicate, WebSocketConnection
+from .connection import Predicate, WebSocketConnection, encoded
 from .events import Kind
 from .replies import CaughtReply, Reply
 
@@ -99,11 +99,7 @@ class WebSocketSession(WebSocketConnection):
         value that cannot be encoded is a failure ``cannot encode payload: ...`` and raises a
         ``PayloadError`` that ends the task quietly; nothing is sent."""
         ws = self._open_connection(name)
-        try:
-            payload, opcode = self._encode(self._stamp(data) if stamp else data)
-        except PayloadError as error:
-            self._report.fire(Kind.SEND, name, None, 0, error)
-            raise
+        payload, opcode = self._encoded_send(name, lambda: encode(self._stamp(data) if stamp else data))
         try:
             send_ms = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
@@ -163,7 +159,7 @@ class WebSocketSession(WebSocketConnection):
         reply = Reply(name)
         try:
             payload, correlation_id = self._correlator.stamp(self._stamp(payload) if stamp else payload)
-            frame, opcode = self._encode(payload)
+            frame, opcode = encoded(lambda: encode(payload))
         except (ValueError, PayloadError) as error:
             reply.error = error
             return self._finish(reply, catch_response, sent_bytes=None)
@@ -180,15 +176,6 @@ class WebSocketSession(WebSocketConnection):
         if not isinstance(data, Mapping):
             raise PayloadError(f"cannot stamp a {type(data).__name__} payload: stamp=True needs a dict")
         return stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
-
-    @staticmethod
-    def _encode(data: Any) -> tuple[bytes, int]:
-        """``encode(data)``, or a ``PayloadError`` saying why not: a value JSON cannot hold (a set,
-        an object, a tuple key), a string with a lone surrogate."""
-        try:
-            return encode(data)
-        except (TypeError, ValueError) as error:
-            raise PayloadError(f"cannot encode payload: {error}") from None
 
     # -- receiving --------------------------------------------------------------------------
 
