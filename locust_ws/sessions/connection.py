@@ -46,7 +46,6 @@ from ..errors import (
     NotConnected,
     PayloadError,
     PongTimeout,
-    PortsExhausted,
     ReplyTimeout,
     ResubscribeError,
     WaitTimeout,
@@ -60,7 +59,7 @@ from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
-from ..transport.sources import PORT_EXHAUSTION_ERRNOS, SourceAddressError, local_port_range
+from ..transport.sources import source_failure
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
 from .events import Kind
@@ -894,10 +893,9 @@ def _connect_failure(error: Exception, timeout: float, source_address: str | Non
     """Translate whatever websocket-client or the socket layer raised into one readable failure."""
     if isinstance(error, ConnectError):
         return error
-    if isinstance(error, SourceAddressError):
-        return ConnectError(str(error))
-    if isinstance(error, OSError) and error.errno in PORT_EXHAUSTION_ERRNOS:
-        return PortsExhausted(source_address, local_port_range())
+    source = source_failure(error, source_address)
+    if source is not None:
+        return source
     if isinstance(error, HandshakeTimeout):
         return ConnectTimeout(timeout, error.phase)
     if isinstance(error, websocket.WebSocketBadStatusException):
