@@ -132,12 +132,27 @@ def test_an_address_that_is_not_local_is_a_clear_connect_failure(environment, ev
     assert failures and all("is it an address of this host" in failure for failure in failures)
 
 
+def test_http_from_an_address_that_is_not_local_is_the_same_connect_failure(
+    environment, event_log, demo_http
+):
+    http = RealtimeHttpSession(demo_http, environment.events.request)
+    http.bind_source("192.0.2.1")
+    try:
+        http.post("/login", json={"username": "from-nowhere"})
+    finally:
+        http.close()
+    [failure] = event_log.failures("/login")
+    assert type(failure.exception) is ConnectError
+    assert str(failure.exception).startswith("cannot connect from source address 192.0.2.1")
+
+
 PORT_EXHAUSTION = textwrap.dedent(
     """
     import json, subprocess
     from locust.env import Environment
     from locust_ws import ConnectError, SocketIOSession, WebSocketSession
     from locust_ws.demo import start_demo_process
+    from locust_ws.users.http import RealtimeHttpSession
 
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     process, url = start_demo_process()  # its port comes from the full range, before it shrinks
@@ -159,6 +174,12 @@ PORT_EXHAUSTION = textwrap.dedent(
             outcomes.append([transport, "open"])
         except ConnectError as error:
             outcomes.append([transport, type(error).__name__ + ": " + str(error)])
+    http_failures = []
+    environment.events.request.add_listener(lambda exception=None, **_: http_failures.append(exception))
+    http = RealtimeHttpSession(url.replace("ws://", "http://"), environment.events.request)
+    http.bind_source("127.0.0.2")
+    http.get("/stats")
+    outcomes.append(["http", type(http_failures[-1]).__name__ + ": " + str(http_failures[-1])])
     print(json.dumps(outcomes))
     process.kill()
     """
@@ -183,12 +204,12 @@ def test_port_exhaustion_names_the_source_address_the_port_range_and_the_remedy(
     )
     assert result.returncode == 0, result.stderr
     outcomes = json.loads(result.stdout.strip().splitlines()[-1])
-    assert len(outcomes) == 8
+    assert len(outcomes) == 9
     assert outcomes[:4] == [["127.0.0.2", "open"]] * 4
     _, failure = outcomes[4]
     assert failure.startswith(f"{PortsExhausted.__name__}: no free local port on source address 127.0.0.2")
     assert "ip_local_port_range 40000-40003 (4 ports)" in failure
     assert "add source addresses" in failure and "--ws-source-addresses" in failure
     assert outcomes[5] == ["127.0.0.3", "open"]  # another address: a port range of its own
-    for transport, sio_failure in outcomes[6:]:  # Socket.IO over either transport: the same failure
-        assert sio_failure == failure, transport
+    for transport, sio_failure in outcomes[6:]:  # Socket.IO over either transport, self.http: the same
+        assert sio_failure == failure, transport  # and self.http too
