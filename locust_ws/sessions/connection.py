@@ -28,7 +28,7 @@ import socket
 import uuid
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from time import perf_counter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import gevent
 import websocket
@@ -44,8 +44,8 @@ from ..errors import (
     HandshakeRejected,
     InvalidURL,
     NotConnected,
+    PayloadError,
     PongTimeout,
-    PortsExhausted,
     ReplyTimeout,
     ResubscribeError,
     WaitTimeout,
@@ -59,12 +59,14 @@ from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
-from ..transport.sources import PORT_EXHAUSTION_ERRNOS, SourceAddressError, local_port_range
+from ..transport.sources import source_failure
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
 from .events import EventContext, Kind, Push, Tags
 from .replies import CaughtReply, Reply
 from .reporter import Reporter
+
+_Encoded = TypeVar("_Encoded")
 
 Predicate = Callable[[Any], bool]
 ConnectHook = Callable[[], None]
@@ -862,6 +864,18 @@ class WebSocketConnection:
         self._report.fire(Kind.SEND, name, None, 0, error)
         return error
 
+    def _encoded_send(
+        self, name: str, build: Callable[[], _Encoded], call_tags: Tags | None = None, **context: Any
+    ) -> _Encoded:
+        """``build()``: the frames of the send reported as ``name``. A value it cannot encode is
+        that send's one ``PayloadError`` failure (``call_tags`` and ``context`` in its row), raised;
+        nothing is sent."""
+        try:
+            return encoded(build)
+        except PayloadError as error:
+            self._report.fire(Kind.SEND, name, None, 0, error, call_tags, **context)
+            raise
+
     def _send_frame(
         self, ws: Transport, payload: bytes, opcode: int, timeout: float | None = None
     ) -> tuple[float, bool]:
@@ -908,6 +922,18 @@ def send_timing(send_ms: float, blocked: bool) -> EventContext:
     return {"send_ms": send_ms, "blocked_ms": send_ms} if blocked else {"send_ms": send_ms}
 
 
+def encoded(build: Callable[[], _Encoded]) -> _Encoded:
+    """``build()``, an encoder's complaint about the value (``TypeError``, ``ValueError``: a set, an
+    object, a tuple key, a lone surrogate) turned into a ``PayloadError`` saying why: one failure
+    entry per kind of bad payload instead of a traceback, and nothing sent."""
+    try:
+        return build()
+    except PayloadError:
+        raise
+    except (TypeError, ValueError) as error:
+        raise PayloadError(f"cannot encode payload: {error}") from None
+
+
 def _answered(reply: Reply, started: float, answer: tuple[Any, float, int]) -> None:
     """Fill ``reply`` from the reader's ``(data, received_at, length)``; its time runs from
     ``started`` (``perf_counter`` seconds) to when the answer was read."""
@@ -919,10 +945,9 @@ def _connect_failure(error: Exception, timeout: float, source_address: str | Non
     """Translate whatever websocket-client or the socket layer raised into one readable failure."""
     if isinstance(error, ConnectError):
         return error
-    if isinstance(error, SourceAddressError):
-        return ConnectError(str(error))
-    if isinstance(error, OSError) and error.errno in PORT_EXHAUSTION_ERRNOS:
-        return PortsExhausted(source_address, local_port_range())
+    source = source_failure(error, source_address)
+    if source is not None:
+        return source
     if isinstance(error, HandshakeTimeout):
         return ConnectTimeout(timeout, error.phase)
     if isinstance(error, websocket.WebSocketBadStatusException):

@@ -40,6 +40,7 @@ from ..errors import (
     ConnectionClosed,
     ConnectTimeout,
     NamespaceRefused,
+    PayloadError,
     ResubscribeError,
 )
 from ..protocol import socketio_packets as packets
@@ -49,7 +50,7 @@ from ..protocol.messages import stamp_for_fanout
 from ..redaction import payload_secrets
 from ..transport.heartbeats import HeartbeatTimer
 from ..transport.wire import Transport
-from .connection import WebSocketConnection, send_timing
+from .connection import WebSocketConnection, encoded, send_timing
 from .engineio import EngineIOClient
 from .events import Kind
 from .replies import Reply
@@ -387,12 +388,20 @@ class SocketIOSession(WebSocketConnection):
 
         Reported as ``emit <event>`` (or ``name``), timed by the write. ``room`` adds the
         ``room_key`` field to a dict payload (how rooms are addressed by servers such as the
-        demo's); ``stamp`` adds ``client_ts`` and ``sender`` so that receivers report ``fanout``;
-        ``tags`` go on its event, merged over the session's."""
+        demo's); ``stamp`` adds ``client_ts`` and ``sender`` so that receivers report ``fanout``. A
+        value that cannot be encoded (or a ``room``/``stamp`` on a non-dict) is a failure ``cannot
+        encode payload: ...`` and raises a ``PayloadError`` that ends the task quietly; nothing is
+        sent (``call`` reports it as its failed round trip). ``tags`` go on its event, merged over the
+        session's."""
         name = name or f"emit {event}"
         call_tags = self._report.merged(tags) if tags else None
         ws = self._open_namespace(namespace, name)
-        frames = packets.event_frames(event, self._payload(data, room, stamp), namespace)
+        frames = self._encoded_send(
+            name,
+            lambda: packets.event_frames(event, self._payload(data, room, stamp), namespace),
+            call_tags,
+            namespace=namespace,
+        )
         try:
             size, send_ms, blocked = self._send_packet(ws, frames)
         except ConnectionClosed as error:
@@ -425,9 +434,16 @@ class SocketIOSession(WebSocketConnection):
         call_tags = self._report.merged(tags) if tags else None
         ws = self._open_namespace(namespace, name)
         ack_id = next(self._ack_ids)
-        frames = packets.event_frames(event, self._payload(data, room, stamp), namespace, ack_id)
+        reply = Reply(name)
+        try:
+            frames = encoded(
+                lambda: packets.event_frames(event, self._payload(data, room, stamp), namespace, ack_id)
+            )
+        except PayloadError as error:
+            reply.error = error
+            return self._finish(reply, catch_response, sent_bytes=None)
         return self._round_trip(
-            Reply(name),
+            reply,
             (namespace, ack_id),
             lambda budget: self._send_packet(ws, frames, budget),
             timeout,
@@ -481,7 +497,7 @@ class SocketIOSession(WebSocketConnection):
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise TypeError("room= and stamp= need a dict payload (or none)")
+            raise PayloadError("room= and stamp= need a dict payload (or none)")
         if room is not None:
             data = self._rooms.address(data, room)
         if stamp:

@@ -21,7 +21,7 @@ from locust.event import EventHook
 from ..errors import ConnectionClosed, PayloadError
 from ..protocol.deflate import CompressionSetting
 from ..protocol.messages import CorrelationKey, Correlator, decode, encode, stamp_for_fanout
-from .connection import Predicate, WebSocketConnection, send_timing
+from .connection import Predicate, WebSocketConnection, encoded, send_timing
 from .events import Kind
 from .replies import CaughtReply, Reply
 
@@ -109,11 +109,9 @@ class WebSocketSession(WebSocketConnection):
         merged over the session's."""
         call_tags = self._report.merged(tags) if tags else None
         ws = self._open_connection(name)
-        try:
-            payload, opcode = self._encode(self._stamp(data) if stamp else data)
-        except PayloadError as error:
-            self._report.fire(Kind.SEND, name, None, 0, error, call_tags)
-            raise
+        payload, opcode = self._encoded_send(
+            name, lambda: encode(self._stamp(data) if stamp else data), call_tags
+        )
         try:
             send_ms, blocked = self._send_frame(ws, payload, opcode)
         except ConnectionClosed as error:
@@ -179,7 +177,7 @@ class WebSocketSession(WebSocketConnection):
         reply = Reply(name)
         try:
             payload, correlation_id = self._correlator.stamp(self._stamp(payload) if stamp else payload)
-            frame, opcode = self._encode(payload)
+            frame, opcode = encoded(lambda: encode(payload))
         except (ValueError, PayloadError) as error:
             reply.error = error
             return self._finish(reply, catch_response, sent_bytes=None, call_tags=call_tags)
@@ -197,15 +195,6 @@ class WebSocketSession(WebSocketConnection):
         if not isinstance(data, Mapping):
             raise PayloadError(f"cannot stamp a {type(data).__name__} payload: stamp=True needs a dict")
         return stamp_for_fanout(data, self.client_id, self.client_ts_key, self.sender_key)
-
-    @staticmethod
-    def _encode(data: Any) -> tuple[bytes, int]:
-        """``encode(data)``, or a ``PayloadError`` saying why not: a value JSON cannot hold (a set,
-        an object, a tuple key), a string with a lone surrogate."""
-        try:
-            return encode(data)
-        except (TypeError, ValueError) as error:
-            raise PayloadError(f"cannot encode payload: {error}") from None
 
     # -- receiving --------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from gevent.lock import Semaphore
 from ..errors import ConnectError, ConnectTimeout, HandshakeRejected
 from ..protocol.connection import Closed, Event, Initiator, Message
 from ..protocol.frames import OPCODE_BINARY, OPCODE_TEXT
-from .sources import SourceAddressAdapter
+from .sources import SourceAddressAdapter, source_failure
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}
@@ -87,6 +87,9 @@ class PollingTransport:
             raise ConnectTimeout(timeout, "no Engine.IO open packet") from None
         except requests.ConnectionError as error:
             http.close()
+            source = source_failure(error, options.get("source_address"))
+            if source is not None:
+                raise source from None
             refused = isinstance(getattr(error, "__context__", None), ConnectionRefusedError) or (
                 "refused" in str(error).lower()
             )

@@ -26,6 +26,8 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 
+from ..errors import ConnectError, PortsExhausted
+
 PORT_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 """24 on Linux; Python only names it from 3.12 on."""
@@ -96,6 +98,54 @@ def bind_source(sock: socket.socket, address: str) -> None:
             f"cannot connect from source address {address}: {error.strerror or error} "
             "(is it an address of this host, of the server's address family?)"
         ) from None
+
+
+def source_failure(error: BaseException, source_address: str | None) -> ConnectError | None:
+    """The failure naming why a connection from ``source_address`` (``None``: the kernel's
+    choice) could not be made, or ``None`` when ``error`` is not about local addresses or ports.
+
+    The ``OSError`` may sit deep in ``error`` (requests wraps urllib3's ``NewConnectionError``,
+    which wraps it), and ``EADDRNOTAVAIL`` means either an address that is not this host's (at
+    ``bind``) or no free port (at ``connect``): a probe ``bind``, which takes no port, tells them
+    apart, so WebSocket, Engine.IO polling and ``self.http`` all report the same failure kind."""
+    if isinstance(error, SourceAddressError):
+        return ConnectError(str(error))
+    os_error = _os_error_in(error)
+    if os_error is None or os_error.errno not in PORT_EXHAUSTION_ERRNOS:
+        return None
+    if source_address and os_error.errno == errno.EADDRNOTAVAIL:
+        family = socket.AF_INET6 if ":" in source_address else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                bind_source(probe, source_address)
+            except SourceAddressError as not_local:
+                return ConnectError(str(not_local))
+    return PortsExhausted(source_address, local_port_range())
+
+
+def _os_error_in(error: BaseException | None) -> OSError | None:
+    """The first ``OSError`` with an ``errno`` in ``error``'s chain: its first argument (requests'
+    wrapping), ``reason`` (urllib3's ``MaxRetryError``), cause and context."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno is not None:
+            return error
+        inner = next(
+            (
+                candidate
+                for candidate in (
+                    error.args[0] if error.args else None,
+                    getattr(error, "reason", None),
+                    error.__cause__,
+                    error.__context__,
+                )
+                if isinstance(candidate, BaseException) and id(candidate) not in seen
+            ),
+            None,
+        )
+        error = inner
+    return None
 
 
 class SourceAddressAdapter(HTTPAdapter):

@@ -26,7 +26,7 @@ from locust.event import EventHook
 
 from ..protocol.urls import display_path
 from ..redaction import connection_secrets, redact, redact_error
-from ..transport.sources import SourceAddressAdapter
+from ..transport.sources import SourceAddressAdapter, source_failure
 
 LIBRARY_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry", "websocket")
 """The loggers of the HTTP and WebSocket libraries whose debug records quote URLs."""
@@ -60,7 +60,8 @@ class RealtimeHttpSession(HttpSession):
     a session CA bundle that the environment cannot override."""
 
     def __init__(self, base_url: str, request_event: EventHook, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(base_url, _RedactingRequestEvent(request_event), user, **kwargs)
+        self._reports = _RedactingRequestEvent(request_event)
+        super().__init__(base_url, self._reports, user, **kwargs)
         install_log_filter()
 
     def request(  # type: ignore[override]
@@ -74,6 +75,7 @@ class RealtimeHttpSession(HttpSession):
         """Send every request from the local IP ``address`` (``RealtimeUser.source_addresses``)."""
         for scheme in ("http://", "https://"):
             self.mount(scheme, _SourceAddressLocustAdapter(address, pool_manager=None))
+        self._reports.source_address = address
 
     def merge_environment_settings(
         self,
@@ -96,10 +98,13 @@ class _SourceAddressLocustAdapter(SourceAddressAdapter, LocustHttpAdapter):
 class _RedactingRequestEvent:
     """Stands in for ``events.request`` in the session: each report's name, URL and exception are
     redacted (the URL's query values, its user info and the sent headers' credentials) before the
-    real hook fires."""
+    real hook fires, and a connect failure for want of a local port or source address is the one
+    the sockets report (``PortsExhausted``, ``cannot connect from source address ...``)."""
 
     def __init__(self, event: EventHook) -> None:
         self._event = event
+        self.source_address: str | None = None
+        """Where the requests leave from (``bind_source``), for the failure of a full port range."""
 
     def fire(self, **kwargs: Any) -> Any:
         sent = getattr(kwargs.get("response"), "request", None)
@@ -108,6 +113,7 @@ class _RedactingRequestEvent:
         kwargs["name"] = redact(str(kwargs.get("name")), secrets)
         if kwargs.get("url"):
             kwargs["url"] = redact(str(kwargs["url"]), secrets)
-        if kwargs.get("exception") is not None:
-            kwargs["exception"] = redact_error(kwargs["exception"], secrets)
+        if (exception := kwargs.get("exception")) is not None:
+            exception = source_failure(exception, self.source_address) or exception
+            kwargs["exception"] = redact_error(exception, secrets)
         return self._event.fire(**kwargs)

@@ -22,6 +22,7 @@ from locust_ws import (
     Backoff,
     HandshakeRejected,
     InvalidURL,
+    SocketIOUser,
     ThresholdError,
     UserClassError,
     WebSocketSession,
@@ -291,13 +292,30 @@ class BadPayloadUser(WebSocketUser):
         self.client.request({"op": "echo", "who": object()}, name="bad request")
 
 
-def test_a_payload_that_cannot_be_encoded_is_one_failure_entry_not_a_traceback(demo_url, caplog):
-    environment = Environment(user_classes=[BadPayloadUser], host=demo_url)
+class BadSocketIOPayloadUser(SocketIOUser):
+    wait_time = constant(0.01)
+
+    @task
+    def send_a_set(self):
+        self.client.emit("chat", {"tags": {"a", "b"}}, name="bad send")
+
+    @task
+    def request_an_object(self):
+        self.client.call("echo", {"who": object()}, name="bad request")
+
+
+@pytest.mark.parametrize(
+    ("user_class", "request_type"), [(BadPayloadUser, "WS"), (BadSocketIOPayloadUser, "SIO")]
+)
+def test_a_payload_that_cannot_be_encoded_is_one_failure_entry_not_a_traceback(
+    demo_url, caplog, user_class, request_type
+):
+    environment = Environment(user_classes=[user_class], host=demo_url)
     log = EventLog(environment)
     runner = environment.create_local_runner()
     with caplog.at_level(logging.ERROR):
         runner.start(1, spawn_rate=10)
-        gevent.sleep(0.5)
+        gevent.sleep(1.0)
         runner.quit()
     assert runner.exceptions == {}
     assert "Traceback" not in caplog.text
@@ -307,7 +325,7 @@ def test_a_payload_that_cannot_be_encoded_is_one_failure_entry_not_a_traceback(d
         ("bad send", "cannot encode payload: Object of type set is not JSON serializable"),
         ("bad request", "cannot encode payload: Object of type object is not JSON serializable"),
     }
-    assert environment.stats.get("bad send", "WS").num_failures == len(log.named("bad send"))
+    assert environment.stats.get("bad send", request_type).num_failures == len(log.named("bad send"))
 
 
 def test_a_url_that_cannot_be_connected_to_is_not_retried(environment, event_log):

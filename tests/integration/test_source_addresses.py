@@ -6,6 +6,7 @@ every 127.x.y.z is local; the demo server counts its accepted TCP connections pe
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -113,22 +114,45 @@ def test_http_requests_leave_from_their_source_address(environment, demo_http):
     assert new_connections(before, demo_http) == {"127.0.0.8": 1}
 
 
-def test_an_address_that_is_not_local_is_a_clear_connect_failure(environment, event_log):
-    session = WebSocketSession(
-        environment.host, environment.events.request, ping_interval=0, source_address="192.0.2.1"
-    )
+@pytest.mark.parametrize("transport", [None, "websocket", "polling"])
+def test_an_address_that_is_not_local_is_a_clear_connect_failure(environment, event_log, transport):
+    """The same failure for a WebSocket and Socket.IO over either transport: ``bind`` refuses
+    192.0.2.1 with ``EADDRNOTAVAIL`` before a packet leaves."""
+    if transport is None:
+        session = WebSocketSession(
+            environment.host, environment.events.request, ping_interval=0, source_address="192.0.2.1"
+        )
+        connect = functools.partial(session.connect, "/echo")
+    else:
+        sio = SocketIOSession(environment.host, environment.events.request, source_address="192.0.2.1")
+        connect = functools.partial(sio.connect, transports=[transport])
     with pytest.raises(ConnectError, match=r"cannot connect from source address 192\.0\.2\.1"):
-        session.connect("/echo")
-    [failure] = event_log.failures("connect /echo")
-    assert "is it an address of this host" in str(failure.exception)
+        connect()
+    failures = [str(event.exception) for event in event_log.failures()]
+    assert failures and all("is it an address of this host" in failure for failure in failures)
+
+
+def test_http_from_an_address_that_is_not_local_is_the_same_connect_failure(
+    environment, event_log, demo_http
+):
+    http = RealtimeHttpSession(demo_http, environment.events.request)
+    http.bind_source("192.0.2.1")
+    try:
+        http.post("/login", json={"username": "from-nowhere"})
+    finally:
+        http.close()
+    [failure] = event_log.failures("/login")
+    assert type(failure.exception) is ConnectError
+    assert str(failure.exception).startswith("cannot connect from source address 192.0.2.1")
 
 
 PORT_EXHAUSTION = textwrap.dedent(
     """
     import json, subprocess
     from locust.env import Environment
-    from locust_ws import ConnectError, WebSocketSession
+    from locust_ws import ConnectError, SocketIOSession, WebSocketSession
     from locust_ws.demo import start_demo_process
+    from locust_ws.users.http import RealtimeHttpSession
 
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     process, url = start_demo_process()  # its port comes from the full range, before it shrinks
@@ -143,6 +167,19 @@ PORT_EXHAUSTION = textwrap.dedent(
             outcomes.append([address, "open"])
         except ConnectError as error:
             outcomes.append([address, type(error).__name__ + ": " + str(error)])
+    for transport in ["websocket", "polling"]:  # 127.0.0.2's 4 ports are taken: none for Socket.IO
+        sio = SocketIOSession(url, environment.events.request, source_address="127.0.0.2")
+        try:
+            sio.connect(transports=[transport])
+            outcomes.append([transport, "open"])
+        except ConnectError as error:
+            outcomes.append([transport, type(error).__name__ + ": " + str(error)])
+    http_failures = []
+    environment.events.request.add_listener(lambda exception=None, **_: http_failures.append(exception))
+    http = RealtimeHttpSession(url.replace("ws://", "http://"), environment.events.request)
+    http.bind_source("127.0.0.2")
+    http.get("/stats")
+    outcomes.append(["http", type(http_failures[-1]).__name__ + ": " + str(http_failures[-1])])
     print(json.dumps(outcomes))
     process.kill()
     """
@@ -167,9 +204,12 @@ def test_port_exhaustion_names_the_source_address_the_port_range_and_the_remedy(
     )
     assert result.returncode == 0, result.stderr
     outcomes = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(outcomes) == 9
     assert outcomes[:4] == [["127.0.0.2", "open"]] * 4
     _, failure = outcomes[4]
     assert failure.startswith(f"{PortsExhausted.__name__}: no free local port on source address 127.0.0.2")
     assert "ip_local_port_range 40000-40003 (4 ports)" in failure
     assert "add source addresses" in failure and "--ws-source-addresses" in failure
     assert outcomes[5] == ["127.0.0.3", "open"]  # another address: a port range of its own
+    for transport, sio_failure in outcomes[6:]:  # Socket.IO over either transport, self.http: the same
+        assert sio_failure == failure, transport  # and self.http too
