@@ -602,6 +602,12 @@ class WebSocketConnection:
                 self._expired.add(key, reply.name)
                 reply.error = timeout_error(timeout)
                 reply.response_time = (perf_counter() - start) * 1000.0
+            elif answer[1] - start > timeout:
+                # Read after the deadline, before a busy loop let the timer fire: the verdict
+                # must not depend on which of the two the hub ran first.
+                self._count_late_reply(answer[2])
+                reply.error = timeout_error(timeout)
+                reply.response_time = (answer[1] - start) * 1000.0
             else:
                 _answered(reply, start, answer)
         except SendTimeout:
@@ -645,10 +651,13 @@ class WebSocketConnection:
             self._report_reply(cut_off.reply, **cut_off.context)
             return True
         if self._expired and self._expired.pop(key) is not None:
-            self.late_replies += 1
-            self._report.fire(Kind.LATE_REPLY, "late reply", None, length)
+            self._count_late_reply(length)
             return True
         return False
+
+    def _count_late_reply(self, length: int) -> None:
+        self.late_replies += 1
+        self._report.fire(Kind.LATE_REPLY, "late reply", None, length)
 
     def _wait(
         self,

@@ -4,6 +4,7 @@ server push, heartbeats and close codes, each as the request events a Locust run
 from __future__ import annotations
 
 import statistics
+import time
 
 import gevent
 import pytest
@@ -162,6 +163,44 @@ def test_missing_reply_is_a_timeout_failure_and_the_late_reply_is_counted(make_s
             gevent.sleep(0.02)
     assert session.late_replies == 1
     assert len(event_log.named("late reply")) == 1
+    assert session.connected
+
+
+def block_the_process(seconds: float) -> None:
+    """Hold the hub without yielding (time.sleep is gevent's under Locust), as a loaded machine
+    does."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_a_reply_read_after_the_deadline_is_a_timeout_even_when_the_timer_had_not_fired(
+    make_session, environment, event_log
+):
+    """A busy reader (here: a listener that holds the hub 0.3 s on the message before the reply)
+    reads the reply after its deadline but before the timer could fire; the verdict must not depend
+    on which of the two the hub runs first."""
+    session = make_session()
+    session.connect("/echo", query={"delay_ms": 20})
+
+    def stall_on_recv(name, **_):
+        if name == "recv":
+            block_the_process(0.3)
+
+    environment.events.request.add_listener(stall_on_recv)
+    verdicts = []
+    for _ in range(5):
+        session.send({"op": "first"})  # its echo reaches the reader just before the reply
+        reply = session.request({"op": "second"}, name="blocked", timeout=0.1)
+        verdicts.append((reply.ok, round(reply.response_time)))
+    environment.events.request.remove_listener(stall_on_recv)
+    assert all(not ok and took > 100 for ok, took in verdicts), verdicts
+    assert len(event_log.failures("blocked")) == 5
+    assert all(isinstance(event.exception, ReplyTimeout) for event in event_log.failures("blocked"))
+    with gevent.Timeout(3):
+        while session.late_replies < 5:
+            gevent.sleep(0.02)
+    assert session.late_replies == len(event_log.named("late reply")) == 5
     assert session.connected
 
 
