@@ -743,7 +743,10 @@ class WebSocketConnection:
         try:
             while closed is None:
                 events = ws.read()
-                if pacer is not None:  # a slow consumer: what the socket held is read, then a pause
+                if pacer is not None and not self._closing:
+                    # A slow consumer: what the socket held is read, then a pause. Once closing,
+                    # the backlog before the server's close frame is drained at full speed, as
+                    # a client that stopped processing does.
                     gevent.sleep(pacer.pause_after(len(events), perf_counter()))
                 for event in events:
                     if isinstance(event, Message):
