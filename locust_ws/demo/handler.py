@@ -84,10 +84,15 @@ class DemoWebSocket(WebSocket):
                 self._record(CLOSE_RECEIVED_KEY, _close_code(payload))
                 return
 
-    def send_frame(self, message: Any, opcode: int) -> None:
+    def send_frame(self, message: bytes | bytearray | str, opcode: int) -> None:
         """One frame, never interleaved with another greenlet's (see the module docstring)."""
         with self.handler.send_lock:
-            super().send_frame(message, opcode)
+            self._write_frame(message, opcode)
+
+    def _write_frame(self, message: bytes | bytearray | str, opcode: int) -> None:
+        """Write one frame; the lock is held. Subclasses that encode frames differently override
+        this, not ``send_frame``."""
+        WebSocket.send_frame(self, message, opcode)
 
     def _send_close_frame(self, code: int, message: bytes | str | None) -> bool:
         if isinstance(message, str):
