@@ -74,6 +74,7 @@ from .options import (
 from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
+from .reports.locust_stats import blank_untimed_cells
 from .reports.summary import (
     format_console,
     format_csv,
@@ -343,6 +344,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     metrics = attach_metrics(environment)
     if isinstance(environment.runner, WorkerRunner):
         return
+    blank_untimed_cells(environment.stats)
     options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
     run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
@@ -388,7 +390,7 @@ class _LocustRow:
         self.avg_ms = float(entry.avg_response_time)
 
     def percentile_ms(self, percentile: float) -> float:
-        return float(self.entry.get_response_time_percentile(percentile / 100.0))
+        return float(self.entry.get_response_time_percentile(percentile / 100.0) or 0.0)  # None: no time
 
 
 class _JudgedSource:
