@@ -74,7 +74,7 @@ from .options import (
 from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
-from .reports.locust_stats import blank_untimed_cells
+from .reports.locust_stats import BLANK_CELLS_SCRIPT, blank_untimed_cells, install_blank_cells_script
 from .reports.summary import (
     format_console,
     format_csv,
@@ -353,6 +353,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     if web_ui is not None:
         install_tab(web_ui, run.summary)
         install_host_scrubbing(web_ui, environment)
+        install_blank_cells_script(web_ui)
 
 
 def _server_scraper(environment: Environment) -> ServerScraper | None:
@@ -669,7 +670,9 @@ class RunJudge:
     def _rewrite_html(self, html_file: str, summary: WebSocketSummary | None) -> None:
         """Locust's report with the host's secrets scrubbed and, when there is one, our section."""
         with open(html_file, encoding="utf-8") as file:
-            report = scrub_hosts(file.read(), secret_hosts(self.environment))
+            report = inject_section(
+                scrub_hosts(file.read(), secret_hosts(self.environment)), BLANK_CELLS_SCRIPT
+            )
         if summary is not None:
             report = inject_section(report, render_section(summary))
         _write(html_file, report)

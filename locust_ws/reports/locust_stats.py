@@ -6,15 +6,18 @@ for; ``late reply``; a round trip the run cut off; a failed ``reconnect``, ``on_
 leaves them out of its averages and percentiles, yet prints the row's min, max, median, average
 and percentiles as ``0``: a measurement nobody made. On a local or master runner this module
 keeps every count and rate as Locust computes them and blanks only the time cells of rows without
-a single timed sample: ``—`` in the console table, empty in the CSV files, ``null`` in ``--json``
-/ ``--json-file`` and in the rows the web UI and the HTML report are drawn from. Rows mixing timed
-and untimed samples (Aggregated) keep Locust's numbers, which already leave the untimed out.
+a single timed sample: ``-`` in the console table (as in locust-ws's own), empty in the CSV files
+and in the web UI's and HTML report's tables, ``null`` in ``--json`` / ``--json-file`` and in the
+rows those pages are drawn from. Rows mixing timed and untimed samples (Aggregated) keep Locust's
+numbers, which already leave the untimed out.
 
 How it hooks in, the least it can: the environment's ``RequestStats`` and its entries are given
 subclasses that override only their output methods (``to_string``, ``to_dict``,
 ``serialize_stats``), so whatever creates an entry (a request, ``clear_all`` at a run's start, the
 master merging a worker's report) gets one. Locust's CSV writer reads each number with ``or 0``,
-so its rows are rewritten on the way to the file, by column name. Workers are left alone: they show
+so its rows are rewritten on the way to the file, by column name. Locust's web UI and HTML report
+round "Median" and "Average" with ``Math.round``, which turns ``null`` into 0: a small script in
+those pages empties them in a row whose Min cell is empty. Workers are left alone: they show
 nothing, and the raw entries they send are what the master merges.
 """
 
@@ -24,6 +27,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
+from flask import Response
 from locust.stats import (
     CSVWriter,
     EntriesDict,
@@ -34,7 +38,9 @@ from locust.stats import (
     StatsEntryDict,
 )
 
-BLANK = "—"
+from .html import inject_section
+
+BLANK = "-"
 """What the console table shows in a time cell of a row that carries no time."""
 
 _SERIALIZED_TIMES = ("min_response_time", "max_response_time", "total_response_time")
@@ -176,3 +182,48 @@ def blank_untimed_cells(stats: RequestStats) -> None:
     stats.__class__ = UntimedBlankStats
     cast(UntimedBlankStats, stats).adopt_entries()
     _blank_untimed_csv_rows()
+
+
+BLANK_CELLS_SCRIPT = """<script>
+(() => {
+  // Locust's tables round Median and Average with Math.round, which makes 0 of a null: in a row
+  // whose Min cell is empty (a row that carries no time), they are emptied too.
+  const ROUNDED = ["Median (ms)", "Average (ms)"];
+  const blank = () => {
+    for (const table of document.querySelectorAll("table")) {
+      const heads = [...table.querySelectorAll("thead th")].map((head) => head.textContent);
+      const min = heads.indexOf("Min (ms)");
+      if (min < 0) continue;
+      const rounded = ROUNDED.map((title) => heads.indexOf(title)).filter((column) => column >= 0);
+      for (const row of table.querySelectorAll("tbody tr")) {
+        if (!row.children[min] || row.children[min].textContent !== "") continue;
+        for (const column of rounded) {
+          for (const text of row.children[column]?.childNodes ?? []) {
+            if (text.nodeType === Node.TEXT_NODE && text.nodeValue !== "") text.nodeValue = "";
+          }
+        }
+      }
+    }
+  };
+  new MutationObserver(blank).observe(document.body, { childList: true, subtree: true, characterData: true });
+  blank();
+})();
+</script>"""
+"""Empties, in Locust's web UI and HTML report, the rounded time cells of rows without a time."""
+
+
+def install_blank_cells_script(web_ui: Any) -> None:
+    """Add :data:`BLANK_CELLS_SCRIPT` to the web UI's pages drawn from Locust's stats (the UI
+    itself and ``/stats/report``), whatever ``--web-base-path`` they are under."""
+
+    @web_ui.app.after_request
+    def add_script(response: Response) -> Response:
+        if (
+            response.mimetype == "text/html"
+            and response.status_code == 200
+            and not response.direct_passthrough
+        ):
+            page = response.get_data(as_text=True)
+            if "window.templateArgs" in page:
+                response.set_data(inject_section(page, BLANK_CELLS_SCRIPT))
+        return response

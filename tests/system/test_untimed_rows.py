@@ -19,13 +19,15 @@ from pathlib import Path
 import pytest
 
 from ..support.demo import demo_of_its_own
-from ..support.locust_cluster import free_port, locust_cluster
-from ..support.paths import TEST_LOCUSTFILES
+from ..support.locust_cluster import locust_cluster
+from ..support.paths import ROOT, TEST_LOCUSTFILES
+from .test_webui_browser import require_browser, web_ui_run
 
 LOCUSTFILE = TEST_LOCUSTFILES / "totals.py"
+PROBE = ROOT / "tests" / "support" / "stats_table_probe.py"
 TIMED = ("connect /echo", "echo", "send", "server push", "fanout", "Aggregated")
 UNTIMED = "recv"
-BLANK = "—"
+BLANK = "-"
 
 
 @pytest.fixture(scope="module")
@@ -130,32 +132,45 @@ def test_json_entries_have_null_times_for_untimed_rows(own_demo):
     assert_json_rows_blank_untimed(entries, ["min_response_time", "max_response_time", "total_response_time"])
 
 
-def test_web_ui_statistics_show_no_time_for_untimed_rows(own_demo, tmp_path):
-    port = free_port()
-    command = locust_command("--autostart", "-t", "60s", "--web-host", "127.0.0.1", f"--web-port={port}")
-    with (tmp_path / "locust.log").open("w") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DEMO_URL": own_demo}
-        )
-    try:
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.read()
+
+
+def rendered_table(url: str) -> dict[str, dict[str, str]]:
+    """Locust's table at ``url`` as headless Chromium renders it, once ``recv`` and ``echo`` show."""
+    command = [sys.executable, str(PROBE), url, "--wait-for", UNTIMED, "--wait-for", "echo"]
+    probe = subprocess.run(command, capture_output=True, text=True, timeout=150, check=False)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    return json.loads(probe.stdout)
+
+
+def assert_rendered_blanks_untimed(rows: dict[str, dict[str, str]]) -> None:
+    def times(name: str) -> dict[str, str]:
+        return {title: cell for title, cell in rows[name].items() if "(ms)" in title}
+
+    assert times(UNTIMED) and set(times(UNTIMED).values()) == {""}, rows[UNTIMED]
+    assert float(rows[UNTIMED]["# Requests"]) > 0
+    for name in ("connect /echo", "echo", "send", "Aggregated"):
+        assert "" not in times(name).values() and float(times(name)["Max (ms)"]) > 0, rows[name]
+
+
+def test_web_ui_statistics_show_no_time_for_untimed_rows(own_demo, tmp_path, monkeypatch):
+    require_browser()
+    monkeypatch.setenv("DEMO_URL", own_demo)
+    with web_ui_run(LOCUSTFILE, ["-u", "4", "-r", "4", "-t", "60s"], tmp_path) as url:
         deadline, rows = time.monotonic() + 60, {}
         while time.monotonic() < deadline and not {UNTIMED, "echo"} <= rows.keys():
             time.sleep(1)
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/requests", timeout=5) as answer:
-                    rows = {row["name"]: row for row in json.loads(answer.read())["stats"]}
-            except OSError:
-                continue
+            rows = {row["name"]: row for row in json.loads(fetch(f"{url}/stats/requests"))["stats"]}
         assert_json_rows_blank_untimed(list(rows.values()), stats_time_keys(rows["echo"]))
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/requests/csv", timeout=5) as answer:
-            (tmp_path / "download.csv").write_bytes(answer.read())
+        (tmp_path / "download.csv").write_bytes(fetch(f"{url}/stats/requests/csv"))
         assert_csv_blanks_untimed(tmp_path / "download.csv")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/report", timeout=10) as answer:
-            report = template_args(answer.read().decode())
+        report = template_args(fetch(f"{url}/stats/report").decode())
         assert_json_rows_blank_untimed(report["requests_statistics"], stats_time_keys(rows["echo"]))
-    finally:
-        process.kill()
-        process.wait()
+        # What a user sees: Locust rounds Median and Average, which makes 0 of a null but for our script.
+        assert_rendered_blanks_untimed(rendered_table(url))
+        assert_rendered_blanks_untimed(rendered_table(f"{url}/stats/report"))
     assert "Traceback" not in (tmp_path / "locust.log").read_text()
 
 
