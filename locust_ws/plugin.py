@@ -74,6 +74,7 @@ from .options import (
 from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
+from .reports.locust_stats import BLANK_CELLS_SCRIPT, blank_untimed_cells, install_blank_cells_script
 from .reports.summary import (
     format_console,
     format_csv,
@@ -343,6 +344,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     metrics = attach_metrics(environment)
     if isinstance(environment.runner, WorkerRunner):
         return
+    blank_untimed_cells(environment.stats)
     options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
     run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
@@ -351,6 +353,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     if web_ui is not None:
         install_tab(web_ui, run.summary)
         install_host_scrubbing(web_ui, environment)
+        install_blank_cells_script(web_ui)
 
 
 def _server_scraper(environment: Environment) -> ServerScraper | None:
@@ -388,7 +391,7 @@ class _LocustRow:
         self.avg_ms = float(entry.avg_response_time)
 
     def percentile_ms(self, percentile: float) -> float:
-        return float(self.entry.get_response_time_percentile(percentile / 100.0))
+        return float(self.entry.get_response_time_percentile(percentile / 100.0) or 0.0)  # None: no time
 
 
 class _JudgedSource:
@@ -667,7 +670,9 @@ class RunJudge:
     def _rewrite_html(self, html_file: str, summary: WebSocketSummary | None) -> None:
         """Locust's report with the host's secrets scrubbed and, when there is one, our section."""
         with open(html_file, encoding="utf-8") as file:
-            report = scrub_hosts(file.read(), secret_hosts(self.environment))
+            report = inject_section(
+                scrub_hosts(file.read(), secret_hosts(self.environment)), BLANK_CELLS_SCRIPT
+            )
         if summary is not None:
             report = inject_section(report, render_section(summary))
         _write(html_file, report)
