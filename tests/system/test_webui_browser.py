@@ -95,8 +95,13 @@ def probe_tab(url: str, *args: str) -> dict:
 def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     require_browser()
     screenshot = os.environ.get("LOCUST_WS_SCREENSHOT")
+    report_screenshot = os.environ.get("LOCUST_WS_REPORT_SCREENSHOT") or str(tmp_path / "report.png")
     with web_ui_run(ROOT / "locustfiles" / "echo.py", ("-u", "5", "-r", "5", "-t", "90s"), tmp_path) as url:
-        seen = probe_tab(url, *(("--screenshot", screenshot) if screenshot else ()))
+        seen = probe_tab(
+            url,
+            *("--charts", "--report", "--report-screenshot", report_screenshot),
+            *(("--screenshot", screenshot) if screenshot else ()),
+        )
         stats = json.loads(fetch(f"{url}/ws/stats"))
         report = fetch(f"{url}/stats/report")
         csv_text = fetch(f"{url}/ws/csv")
@@ -111,6 +116,26 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     assert stats["metrics"]["open_connections"] == 5
     assert report.index('<div id="root">') < report.index('<section id="locust-ws">')
     assert csv_text.startswith("Metric,Type,Kind,Name,") and "\nlatency,WS,request,echo," in csv_text
+    # the charts under the table: one per metric, drawn again with more samples at a later poll
+    first, later = seen["charts"]
+    assert list(later) == [
+        *("Open connections", "Messages per second", "Bytes per second"),
+        *("Latency of connect (ms)", "Latency of request (ms)"),
+    ]
+    assert later["Latency of request (ms)"]["series"] == ["p50", "p99"]
+    assert later["Messages per second"]["series"] == ["in", "out"]
+    assert later["Open connections"]["series"] == ["total"]  # no workers in a single process
+    assert 2 <= first["Open connections"]["points"] < later["Open connections"]["points"]
+    assert stats["charts"]["open_connections"][-1] == 5
+    # the report's section sits among Locust's own, styled as they are
+    placed = seen["report"]
+    assert placed["in_root"], placed
+    headings = placed["sibling_headings"]
+    assert headings.index("Charts") + 1 == headings.index("WebSockets") < headings.index("Final ratio")
+    assert placed["heading_class"] == placed["locust_heading_class"]
+    assert "MuiTable-root" in placed["table_class"]
+    assert placed["charts"] == list(later)
+    assert Path(report_screenshot).stat().st_size > 10_000
 
 
 BREAKPOINT_LOCUSTFILE = """

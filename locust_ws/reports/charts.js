@@ -1,0 +1,210 @@
+// locust-ws charts: the WebSockets tab's live charts and the HTML report's, drawn as SVG in the look
+// of Locust's Charts tab (its ECharts options: 300 px high, title left, round legend icons at the
+// top, time axis, #ddd split lines). Locust bundles ECharts inside its app, out of an extension's
+// reach, and the report must render offline: so the few shapes are drawn here, without a library.
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var HEIGHT = 300, LEFT = 60, RIGHT = 40, TOP = 60, BOTTOM = 40;
+  var PALETTE = ["#5070dd", "#b6d634", "#505372", "#ff994d", "#0ca8df", "#ffd10a", "#fb628b", "#785db0", "#3fbe95"];
+  var LIGHT = { text: "#000", axis: "#000", label: "#6e7079", background: "#fff", split: "#ddd" };
+  var DARK = { text: "#b3c3bc", axis: "#5b6f66", label: "#b3c3bc", background: "#27272a", split: "#4c4c52" };
+
+  function element(name, attributes, parent) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attributes).forEach(function (key) { node.setAttribute(key, attributes[key]); });
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function text(content, attributes, parent) {
+    var node = element("text", attributes, parent);
+    node.textContent = content;
+    return node;
+  }
+
+  function niceCeiling(value) {
+    if (!(value > 0)) return 1;
+    var magnitude = Math.pow(10, Math.floor(Math.log10(value)));
+    var steps = [1, 2, 2.5, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * magnitude >= value) return steps[i] * magnitude;
+    return 10 * magnitude;
+  }
+
+  function isDark() {
+    if (window.theme) return window.theme === "dark";
+    var match = /\d+/g, rgb = (getComputedStyle(document.body).backgroundColor.match(match) || [255, 255, 255]);
+    return (Number(rgb[0]) + Number(rgb[1]) + Number(rgb[2])) / 3 < 128;
+  }
+
+  // One chart: ``lines`` are {name, color, values}; ``times`` epoch seconds.
+  function lineChart(title, times, lines, width) {
+    var colors = isDark() ? DARK : LIGHT;
+    var box = document.createElement("div");
+    box.className = "locust-ws-chart";
+    box.setAttribute("data-chart", title);
+    box.setAttribute("data-points", String(times.length));
+    box.style.cssText = "width:100%;height:" + HEIGHT + "px;margin-bottom:16px";
+    var svg = element("svg", { width: width, height: HEIGHT, viewBox: "0 0 " + width + " " + HEIGHT,
+      role: "img", "aria-label": title, style: "font:12px sans-serif;background:" + colors.background });
+    box.appendChild(svg);
+    text(title, { x: 5, y: 23, fill: colors.text, style: "font-size:18px;font-weight:bold" }, svg);
+    var legend = element("g", {}, svg), legendX = 0;
+    lines.forEach(function (line) {
+      var item = element("g", { transform: "translate(" + legendX + ",0)", "data-series": line.name }, legend);
+      element("circle", { cx: 7, cy: 32, r: 7, fill: line.color }, item);
+      text(line.name, { x: 19, y: 36, fill: colors.text }, item);
+      legendX += 19 + line.name.length * 7 + 10;  // measured before the chart is on the page
+    });
+    legend.setAttribute("transform", "translate(" + Math.max((width - legendX + 10) / 2, 0) + ",0)");
+    var plotWidth = width - LEFT - RIGHT, plotHeight = HEIGHT - TOP - BOTTOM;
+    var highest = 0;
+    lines.forEach(function (line) {
+      line.values.forEach(function (value) { if (value !== null && value > highest) highest = value; });
+    });
+    var top = niceCeiling(highest * 1.05);
+    var start = times.length ? times[0] : Date.now() / 1000;
+    var span = times.length > 1 ? Math.max(times[times.length - 1] - start, 1) : 1;
+    function x(second) { return LEFT + (second - start) / span * plotWidth; }
+    function y(value) { return TOP + plotHeight - value / top * plotHeight; }
+    for (var tick = 0; tick <= 5; tick++) {
+      var value = top * tick / 5;
+      element("line", { x1: LEFT, x2: width - RIGHT, y1: y(value), y2: y(value), stroke: colors.split }, svg);
+      text(String(Math.round(value * 100) / 100), { x: LEFT - 8, y: y(value) + 4, fill: colors.label,
+        "text-anchor": "end" }, svg);
+    }
+    element("line", { x1: LEFT, x2: width - RIGHT, y1: TOP + plotHeight, y2: TOP + plotHeight,
+      stroke: colors.axis }, svg);
+    var ticks = width < 900 ? 2 : 7;
+    for (tick = 0; tick <= ticks && times.length; tick++) {
+      var second = start + span * tick / ticks;
+      element("line", { x1: x(second), x2: x(second), y1: TOP + plotHeight, y2: TOP + plotHeight + 5,
+        stroke: colors.axis }, svg);
+      text(new Date(second * 1000).toLocaleTimeString(), { x: x(second), y: TOP + plotHeight + 20,
+        fill: colors.label, "text-anchor": "middle" }, svg);
+    }
+    lines.forEach(function (line) {
+      var segments = [], current = [];
+      line.values.forEach(function (value, index) {
+        if (value === null || value === undefined) {
+          if (current.length) segments.push(current);
+          current = [];
+        } else {
+          current.push(x(times[index]).toFixed(1) + "," + y(value).toFixed(1));
+        }
+      });
+      if (current.length) segments.push(current);
+      var series = element("g", { "data-series": line.name }, svg);
+      segments.forEach(function (points) {
+        element("polyline", { fill: "none", stroke: line.color, "stroke-width": 2, "stroke-linejoin": "round",
+          points: points.join(" ") }, series);
+        if (times.length <= 60) {
+          points.forEach(function (point) {
+            var xy = point.split(",");
+            element("circle", { cx: xy[0], cy: xy[1], r: 2, fill: colors.background, stroke: line.color }, series);
+          });
+        }
+      });
+    });
+    return box;
+  }
+
+  function colored(lines, colors) {
+    return lines.map(function (line, index) {
+      line.color = (colors || PALETTE)[index % (colors || PALETTE).length];
+      return line;
+    });
+  }
+
+  // Every chart of a ``ChartsSummary`` (metrics/summary_types.py) into ``container``, replacing it.
+  function draw(container, charts) {
+    var width = Math.max(container.clientWidth || 0, 320);
+    var times = charts.time;
+    var open = [{ name: "total", values: charts.open_connections }];
+    Object.keys(charts.workers).forEach(function (worker) {
+      open.push({ name: worker, values: charts.workers[worker] });
+    });
+    var drawn = [
+      lineChart("Open connections", times, colored(open, ["#0099ff"].concat(PALETTE)), width),
+      lineChart("Messages per second", times, colored([
+        { name: "in", values: charts.messages_in_per_s }, { name: "out", values: charts.messages_out_per_s }
+      ], ["#00ca5a", "#ff9f00"]), width),
+      lineChart("Bytes per second", times, colored([
+        { name: "in", values: charts.bytes_in_per_s }, { name: "out", values: charts.bytes_out_per_s }
+      ], ["#00ca5a", "#ff9f00"]), width)
+    ];
+    Object.keys(charts.latency).forEach(function (kind) {
+      drawn.push(lineChart("Latency of " + kind + " (ms)", times, colored([
+        { name: "p50", values: charts.latency[kind].p50_ms }, { name: "p99", values: charts.latency[kind].p99_ms }
+      ], ["#ff9f00", "#9966CC"]), width));
+    });
+    container.replaceChildren.apply(container, drawn);
+  }
+
+  // The web UI: below the tab's table, redrawn from /ws/charts every 2 s while the tab is open.
+  function followTab() {
+    var busy = false;
+    setInterval(function () {
+      if (busy || new URLSearchParams(window.location.search).get("tab") !== "websockets") return;
+      var table = document.querySelector(".MuiTableContainer-root") || document.querySelector("table");
+      if (!table) return;
+      var container = document.getElementById("locust-ws-charts");
+      if (!container || container.previousElementSibling !== table) {
+        if (container) container.remove();
+        container = document.createElement("div");
+        container.id = "locust-ws-charts";
+        container.style.marginTop = "24px";
+        table.after(container);
+      }
+      busy = true;
+      fetch("./ws/charts").then(function (response) { return response.json(); }).then(function (charts) {
+        draw(container, charts);
+      }).catch(function () {}).finally(function () { busy = false; });
+    }, 2000);
+  }
+
+  // Locust's tables and headings: their classes, so ours take Locust's (MUI) styles.
+  function restyle(section, heading) {
+    var table = document.querySelector("#root table");
+    section.querySelectorAll("h2").forEach(function (node) { node.className = heading.className; });
+    if (!table) return;
+    var container = table.closest(".MuiTableContainer-root");
+    var head = table.querySelector("thead tr"), cell = table.querySelector("th"), bodyRow = table.querySelector("tbody tr");
+    var bodyCell = table.querySelector("tbody td");
+    section.querySelectorAll("table").forEach(function (ours) {
+      ours.className = table.className;
+      ours.querySelectorAll("thead tr").forEach(function (node) { if (head) node.className = head.className; });
+      ours.querySelectorAll("th").forEach(function (node) { if (cell) node.className = cell.className; });
+      ours.querySelectorAll("tbody tr").forEach(function (node) { if (bodyRow) node.className = bodyRow.className; });
+      ours.querySelectorAll("td").forEach(function (node) { if (bodyCell) node.className = bodyCell.className; });
+      if (container && !ours.parentElement.classList.contains("MuiTableContainer-root")) {
+        var wrapper = document.createElement("div");
+        wrapper.className = container.className;
+        ours.before(wrapper);
+        wrapper.appendChild(ours);
+      }
+    });
+  }
+
+  // The report: the section moves among Locust's own, right after its "Charts", once rendered.
+  function placeInReport(section) {
+    var data = section.querySelector("script[type='application/json']");
+    var tries = 0;
+    var timer = setInterval(function () {
+      var headings = Array.prototype.slice.call(document.querySelectorAll("#root h2"));
+      var charts = headings.filter(function (node) { return node.textContent === "Charts"; })[0];
+      if (charts || ++tries > 100) {
+        clearInterval(timer);
+        if (charts) {
+          charts.parentElement.after(section);
+          restyle(section, charts);
+        }
+        if (data) draw(section.querySelector("#locust-ws-charts"), JSON.parse(data.textContent));
+      }
+    }, 100);
+  }
+
+  var section = document.getElementById("locust-ws");
+  if (section) placeInReport(section);
+  else followTab();
+})();
