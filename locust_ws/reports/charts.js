@@ -106,7 +106,44 @@
         }
       });
     });
+    hover(box, svg, times, lines, x, TOP, plotHeight, colors);
     return box;
+  }
+
+  // Locust's axis tooltip: a line at the nearest sample, the time, then each series' value.
+  function hover(box, svg, times, lines, x, top, plotHeight, colors) {
+    if (!times.length) return;
+    box.style.position = "relative";
+    var pointer = element("line", { y1: top, y2: top + plotHeight, stroke: "#b9bec9", visibility: "hidden" }, svg);
+    var tip = document.createElement("div");
+    tip.style.cssText = "position:absolute;pointer-events:none;display:none;padding:10px;border-radius:4px;" +
+      "font:14px sans-serif;box-shadow:rgba(0,0,0,0.2) 1px 2px 10px;white-space:nowrap;z-index:1;" +
+      "background:" + colors.background + ";color:" + colors.text;
+    box.appendChild(tip);
+    svg.addEventListener("mousemove", function (event) {
+      var bounds = svg.getBoundingClientRect(), mouse = event.clientX - bounds.left, nearest = 0;
+      times.forEach(function (second, index) {
+        if (Math.abs(x(second) - mouse) < Math.abs(x(times[nearest]) - mouse)) nearest = index;
+      });
+      pointer.setAttribute("x1", x(times[nearest]));
+      pointer.setAttribute("x2", x(times[nearest]));
+      pointer.setAttribute("visibility", "visible");
+      tip.replaceChildren(document.createTextNode(new Date(times[nearest] * 1000).toLocaleString()));
+      lines.forEach(function (line) {
+        var value = line.values[nearest], row = document.createElement("div");
+        row.style.color = line.color;
+        row.textContent = line.name + ": " + (value === null || value === undefined ? "-" : Math.round(value * 1000) / 1000);
+        tip.appendChild(row);
+      });
+      tip.style.display = "block";
+      var left = x(times[nearest]) + 16;
+      tip.style.left = (left + tip.offsetWidth > bounds.width ? x(times[nearest]) - tip.offsetWidth - 16 : left) + "px";
+      tip.style.top = Math.max(event.clientY - bounds.top - tip.offsetHeight / 2, 0) + "px";
+    });
+    svg.addEventListener("mouseleave", function () {
+      pointer.setAttribute("visibility", "hidden");
+      tip.style.display = "none";
+    });
   }
 
   function colored(lines, colors) {
@@ -143,7 +180,14 @@
 
   // The web UI: below the tab's table, redrawn from /ws/charts every 2 s while the tab is open.
   function followTab() {
-    var busy = false;
+    var busy = false, mouse = null;
+    document.addEventListener("mousemove", function (event) { mouse = event; });
+    // A redraw replaces the charts: the one under the mouse gets its tooltip back at once.
+    function restoreHover() {
+      var under = mouse && document.elementFromPoint(mouse.clientX, mouse.clientY);
+      var svg = under && under.closest && under.closest("#locust-ws-charts svg");
+      if (svg) svg.dispatchEvent(new MouseEvent("mousemove", { clientX: mouse.clientX, clientY: mouse.clientY }));
+    }
     setInterval(function () {
       if (busy || new URLSearchParams(window.location.search).get("tab") !== "websockets") return;
       var table = document.querySelector(".MuiTableContainer-root") || document.querySelector("table");
@@ -159,6 +203,7 @@
       busy = true;
       fetch("./ws/charts").then(function (response) { return response.json(); }).then(function (charts) {
         draw(container, charts);
+        restoreHover();
       }).catch(function () {}).finally(function () { busy = false; });
     }, 2000);
   }

@@ -2,7 +2,7 @@
 ``chromium`` driven by playwright), as its own process: playwright's sync API must not share a
 process with gevent's monkey-patching.
 
-    python tests/support/webui_probe.py URL [--screenshot FILE] [--charts]
+    python tests/support/webui_probe.py URL [--screenshot FILE] [--charts [--charts-screenshot FILE]]
         [--report [--report-screenshot FILE]] [--wait-for TEXT ...]
 
 Prints the tab's rows as JSON once they show live numbers and, with ``--wait-for``, a row whose
@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=45.0)
     parser.add_argument("--screenshot")
     parser.add_argument("--charts", action="store_true")
+    parser.add_argument("--charts-screenshot")
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--report-screenshot")
     parser.add_argument("--wait-for", action="append", default=[])
@@ -144,6 +145,9 @@ def main() -> None:
         seen = {"rows": rows, "live": is_live(rows), "tabs": tab_titles}
         if args.charts:
             seen["charts"] = charts_twice(page, args.timeout)
+            if args.charts_screenshot:
+                page.mouse.move(700, 300)  # away from the charts: no tooltip in the picture
+                page.locator("#locust-ws-charts").screenshot(path=args.charts_screenshot)
         if args.screenshot:
             page.screenshot(path=args.screenshot, full_page=True)
         if args.report:

@@ -92,6 +92,44 @@ def probe_tab(url: str, *args: str) -> dict:
     return json.loads(probe.stdout)
 
 
+def test_the_tab_charts_each_workers_open_connections_in_headless_chromium(tmp_path):
+    """A master and 2 workers: the open-connections chart has the cluster's line and one per
+    worker, from the workers' reports, growing poll by poll."""
+    require_browser()
+    screenshot = os.environ.get("LOCUST_WS_CHARTS_SCREENSHOT") or str(tmp_path / "charts.png")
+    port = free_port()
+    master = ("--master", "--master-bind-host=127.0.0.1", f"--master-bind-port={port}", "--expect-workers=2")
+    locustfile = ROOT / "locustfiles" / "echo.py"
+    with web_ui_run(locustfile, (*master, "-u", "6", "-r", "6", "-t", "90s"), tmp_path) as url:
+        worker = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(locustfile),
+            "--worker",
+            "--master-port",
+            str(port),
+        ]
+        workers = [
+            subprocess.Popen(
+                [*worker, "--master-host=127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        try:
+            seen = probe_tab(url, "--charts", "--charts-screenshot", screenshot)
+        finally:
+            for process in workers:
+                process.kill()
+                process.wait()
+    first, later = seen["charts"]
+    assert later["Open connections"]["series"] == ["total", "worker 0", "worker 1"]
+    assert first["Open connections"]["points"] < later["Open connections"]["points"]
+    assert "Latency of request (ms)" in later
+    assert Path(screenshot).stat().st_size > 10_000
+
+
 def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     require_browser()
     screenshot = os.environ.get("LOCUST_WS_SCREENSHOT")
