@@ -23,12 +23,23 @@
     return node;
   }
 
-  function niceCeiling(value) {
-    if (!(value > 0)) return 1;
-    var magnitude = Math.pow(10, Math.floor(Math.log10(value)));
-    var steps = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < steps.length; i++) if (steps[i] * magnitude >= value) return steps[i] * magnitude;
+  // ECharts' nice intervals: 1, 2 or 5 times a power of ten, about ``count`` of them up to ``value``.
+  function niceStep(value, count) {
+    var raw = value > 0 ? value / count : 1 / count;
+    var magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * magnitude >= raw) return steps[i] * magnitude;
     return 10 * magnitude;
+  }
+
+  var TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+  // Whole-second ticks at a round interval (as a time axis has), at most ``count`` of them.
+  function timeTicks(start, end, count) {
+    var step = TIME_STEPS.filter(function (seconds) { return (end - start) / seconds <= count; })[0] || 86400;
+    var ticks = [];
+    for (var second = Math.ceil(start / step) * step; second <= end; second += step) ticks.push(second);
+    return ticks;
   }
 
   function isDark() {
@@ -62,27 +73,25 @@
     lines.forEach(function (line) {
       line.values.forEach(function (value) { if (value !== null && value > highest) highest = value; });
     });
-    var top = niceCeiling(highest * 1.05);
+    var step = niceStep(highest * 1.05, 5);
+    var top = Math.max(Math.ceil(highest * 1.05 / step), 1) * step;
     var start = times.length ? times[0] : Date.now() / 1000;
     var span = times.length > 1 ? Math.max(times[times.length - 1] - start, 1) : 1;
     function x(second) { return LEFT + (second - start) / span * plotWidth; }
     function y(value) { return TOP + plotHeight - value / top * plotHeight; }
-    for (var tick = 0; tick <= 5; tick++) {
-      var value = top * tick / 5;
+    for (var value = 0; value <= top + step / 2; value += step) {
       element("line", { x1: LEFT, x2: width - RIGHT, y1: y(value), y2: y(value), stroke: colors.split }, svg);
-      text(String(Math.round(value * 100) / 100), { x: LEFT - 8, y: y(value) + 4, fill: colors.label,
+      text((Math.round(value * 100) / 100).toLocaleString("en-US"), { x: LEFT - 8, y: y(value) + 4, fill: colors.label,
         "text-anchor": "end" }, svg);
     }
     element("line", { x1: LEFT, x2: width - RIGHT, y1: TOP + plotHeight, y2: TOP + plotHeight,
       stroke: colors.axis }, svg);
-    var ticks = width < 900 ? 2 : 7;
-    for (tick = 0; tick <= ticks && times.length; tick++) {
-      var second = start + span * tick / ticks;
+    (times.length ? timeTicks(start, start + span, width < 900 ? 2 : 7) : []).forEach(function (second) {
       element("line", { x1: x(second), x2: x(second), y1: TOP + plotHeight, y2: TOP + plotHeight + 5,
         stroke: colors.axis }, svg);
       text(new Date(second * 1000).toLocaleTimeString(), { x: x(second), y: TOP + plotHeight + 20,
         fill: colors.label, "text-anchor": "middle" }, svg);
-    }
+    });
     lines.forEach(function (line) {
       var segments = [], current = [];
       line.values.forEach(function (value, index) {
@@ -98,7 +107,7 @@
       segments.forEach(function (points) {
         element("polyline", { fill: "none", stroke: line.color, "stroke-width": 2, "stroke-linejoin": "round",
           points: points.join(" ") }, series);
-        if (times.length <= 60) {
+        if (times.length <= 60 || points.length === 1) {  // a lone sample shows as its symbol
           points.forEach(function (point) {
             var xy = point.split(",");
             element("circle", { cx: xy[0], cy: xy[1], r: 2, fill: colors.background, stroke: line.color }, series);

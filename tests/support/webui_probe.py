@@ -2,7 +2,8 @@
 ``chromium`` driven by playwright), as its own process: playwright's sync API must not share a
 process with gevent's monkey-patching.
 
-    python tests/support/webui_probe.py URL [--screenshot FILE] [--charts [--charts-screenshot FILE]]
+    python tests/support/webui_probe.py URL [--screenshot FILE] [--charts [--charts-points N]
+        [--charts-screenshot FILE]]
         [--report [--report-screenshot FILE]] [--wait-for TEXT ...]
 
 Prints the tab's rows as JSON once they show live numbers and, with ``--wait-for``, a row whose
@@ -70,19 +71,20 @@ def charts(page) -> dict[str, dict]:
     )
 
 
-def charts_twice(page, timeout: float) -> list[dict[str, dict]]:
-    """The charts once they have two samples, then once they have more (a later poll)."""
+def charts_twice(page, timeout: float, points: int = 0) -> list[dict[str, dict]]:
+    """The charts once they have two samples, then once they have more (a later poll) and at
+    least ``points``."""
     deadline = time.monotonic() + timeout
+
+    def samples(seen: dict[str, dict]) -> int:
+        return seen.get("Open connections", {}).get("points", 0)
+
     first = charts(page)
-    while first.get("Open connections", {}).get("points", 0) < 2 and time.monotonic() < deadline:
+    while samples(first) < 2 and time.monotonic() < deadline:
         page.wait_for_timeout(500)
         first = charts(page)
     later = charts(page)
-    while (
-        later.get("Open connections", {}).get("points", 0)
-        <= first.get("Open connections", {}).get("points", 0)
-        and time.monotonic() < deadline
-    ):
+    while samples(later) <= max(samples(first), points - 1) and time.monotonic() < deadline:
         page.wait_for_timeout(500)
         later = charts(page)
     return [first, later]
@@ -118,6 +120,7 @@ def main() -> None:
     parser.add_argument("--screenshot")
     parser.add_argument("--charts", action="store_true")
     parser.add_argument("--charts-screenshot")
+    parser.add_argument("--charts-points", type=int, default=0)
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--report-screenshot")
     parser.add_argument("--wait-for", action="append", default=[])
@@ -144,7 +147,7 @@ def main() -> None:
         tab_titles = page.locator("[role=tab]").all_inner_texts()
         seen = {"rows": rows, "live": is_live(rows), "tabs": tab_titles}
         if args.charts:
-            seen["charts"] = charts_twice(page, args.timeout)
+            seen["charts"] = charts_twice(page, args.timeout, args.charts_points)
             if args.charts_screenshot:
                 page.mouse.move(700, 300)  # away from the charts: no tooltip in the picture
                 page.locator("#locust-ws-charts").screenshot(path=args.charts_screenshot)

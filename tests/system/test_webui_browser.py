@@ -92,6 +92,10 @@ def probe_tab(url: str, *args: str) -> dict:
     return json.loads(probe.stdout)
 
 
+DOCS_CHARTS = ("--charts-points", "15", "--timeout", "80") if os.environ.get("LOCUST_WS_DOCS") else ()
+"""``LOCUST_WS_DOCS=1`` with the screenshot variables: pictures for docs/, with 30 s of charts."""
+
+
 def test_the_tab_charts_each_workers_open_connections_in_headless_chromium(tmp_path):
     """A master and 2 workers: the open-connections chart has the cluster's line and one per
     worker, from the workers' reports, growing poll by poll."""
@@ -118,7 +122,7 @@ def test_the_tab_charts_each_workers_open_connections_in_headless_chromium(tmp_p
             for _ in range(2)
         ]
         try:
-            seen = probe_tab(url, "--charts", "--charts-screenshot", screenshot)
+            seen = probe_tab(url, "--charts", "--charts-screenshot", screenshot, *DOCS_CHARTS)
         finally:
             for process in workers:
                 process.kill()
@@ -138,7 +142,7 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
         seen = probe_tab(
             url,
             *("--charts", "--report", "--report-screenshot", report_screenshot),
-            *(("--screenshot", screenshot) if screenshot else ()),
+            *(("--screenshot", screenshot, *DOCS_CHARTS) if screenshot else ()),
         )
         stats = json.loads(fetch(f"{url}/ws/stats"))
         report = fetch(f"{url}/stats/report")
@@ -156,10 +160,9 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     assert csv_text.startswith("Metric,Type,Kind,Name,") and "\nlatency,WS,request,echo," in csv_text
     # the charts under the table: one per metric, drawn again with more samples at a later poll
     first, later = seen["charts"]
-    assert list(later) == [
-        *("Open connections", "Messages per second", "Bytes per second"),
-        *("Latency of connect (ms)", "Latency of request (ms)"),
-    ]
+    titles = list(later)
+    assert titles[:3] == ["Open connections", "Messages per second", "Bytes per second"]
+    assert {"Latency of connect (ms)", "Latency of request (ms)"} <= set(titles[3:])  # and ping, later
     assert later["Latency of request (ms)"]["series"] == ["p50", "p99"]
     assert later["Messages per second"]["series"] == ["in", "out"]
     assert later["Open connections"]["series"] == ["total"]  # no workers in a single process
@@ -172,7 +175,7 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     assert headings.index("Charts") + 1 == headings.index("WebSockets") < headings.index("Final ratio")
     assert placed["heading_class"] == placed["locust_heading_class"]
     assert "MuiTable-root" in placed["table_class"]
-    assert placed["charts"] == list(later)
+    assert set(titles) <= set(placed["charts"])  # the report, read later, may chart a kind more
     assert Path(report_screenshot).stat().st_size > 10_000
 
 
