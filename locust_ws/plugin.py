@@ -608,6 +608,7 @@ class RunJudge:
         """A new test: new charts, one sample every ``history.interval_s`` seconds."""
         self._stop_sampler()
         self.history = ChartHistory()
+        self.metrics.chart_latency = KindLatencyWindow()  # nothing of the last test in the first sample
         self._sampler = gevent.spawn(self._sample)
 
     def _sample(self) -> None:

@@ -84,13 +84,18 @@ def thin(samples: list[ChartSample]) -> list[ChartSample]:
     return kept
 
 
+def _by_label(name: str) -> tuple[int, str]:
+    """ "worker 2" before "worker 10", as the summary's per-worker rows are."""
+    return len(name), name
+
+
 def bound_series(series: dict[str, list[int | None]], limit: int) -> dict[str, list[int | None]]:
     """The ``limit`` series with the highest peak (ties by name), in name order, and the others
     summed as one ``OTHERS`` series (a value per sample where any of them had one)."""
     if len(series) <= limit:
         return series
     ranked = sorted(series, key=lambda name: (-max((value or 0 for value in series[name]), default=0), name))
-    kept = {name: series[name] for name in sorted(ranked[:limit], key=lambda name: (len(name), name))}
+    kept = {name: series[name] for name in sorted(ranked[:limit], key=_by_label)}
     rest = [series[name] for name in ranked[limit:]]
     kept[OTHERS] = [
         None if all(value is None for value in values) else sum(value or 0 for value in values)
@@ -119,7 +124,7 @@ class ChartHistory:
         samples = self.samples
         workers: dict[str, list[int | None]] = {
             name: [sample.workers.get(name) for sample in samples]
-            for name in sorted({name for sample in samples for name in sample.workers})
+            for name in sorted({name for sample in samples for name in sample.workers}, key=_by_label)
         }
         kinds = sorted({kind for sample in samples for kind in sample.latency})
         latency: dict[str, KindPercentiles] = {

@@ -93,3 +93,9 @@ def test_a_worker_keeps_no_latency_window():
     worker = WebSocketMetrics()
     fire(worker, "request", "echo", 7.0)
     assert worker.chart_latency is None
+
+
+def test_worker_lines_come_in_worker_number_order():
+    history = ChartHistory()
+    history.add(ChartSample(0.0, 3, {"worker 10": 1, "worker 2": 2}, (0.0, 0.0, 0.0, 0.0)))
+    assert list(history.summary()["workers"]) == ["worker 2", "worker 10"]
