@@ -197,11 +197,14 @@
       var svg = under && under.closest && under.closest("#locust-ws-charts svg");
       if (svg) svg.dispatchEvent(new MouseEvent("mousemove", { clientX: mouse.clientX, clientY: mouse.clientY }));
     }
-    setInterval(function () {
+    var fetched = 0;
+    // Every 0.5 s: charts placed under the table as soon as the tab shows it, new data every 2 s.
+    function poll() {
       if (busy || new URLSearchParams(window.location.search).get("tab") !== "websockets") return;
       var table = document.querySelector(".MuiTableContainer-root") || document.querySelector("table");
       if (!table) return;
       var container = document.getElementById("locust-ws-charts");
+      if (container && container.previousElementSibling === table && Date.now() - fetched < 2000) return;
       if (!container || container.previousElementSibling !== table) {
         if (container) container.remove();
         container = document.createElement("div");
@@ -210,11 +213,13 @@
         table.after(container);
       }
       busy = true;
+      fetched = Date.now();
       fetch("./ws/charts").then(function (response) { return response.json(); }).then(function (charts) {
         draw(container, charts);
         restoreHover();
       }).catch(function () {}).finally(function () { busy = false; });
-    }, 2000);
+    }
+    setInterval(poll, 500);
   }
 
   // Locust's tables and headings: their classes, so ours take Locust's (MUI) styles.
