@@ -41,6 +41,7 @@ from .cluster import open_files
 from .cluster.host_info import HOST_KEY, MalformedHost, check_host, describe_host
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
+from .metrics.history import ChartHistory, KindLatencyWindow
 from .metrics.server_health import (
     DEFAULT_SERIES,
     DEFAULT_SETTLE_S,
@@ -80,6 +81,7 @@ from .reports.summary import (
     format_csv,
     format_json,
     with_breakpoint,
+    with_charts,
     with_hosts,
     with_server,
     with_thresholds,
@@ -502,7 +504,12 @@ class RunJudge:
         self.aborted: str | None = None
         """Why the run was stopped early, if it was."""
         self._watcher: gevent.Greenlet | None = None
+        self.history = ChartHistory()
+        self._sampler: gevent.Greenlet | None = None
+        metrics.chart_latency = KindLatencyWindow()
         hooks = environment.events
+        hooks.test_start.add_listener(self._start_charting)
+        hooks.test_stop.add_listener(self._stop_charting)
         hooks.spawning_complete.add_listener(self._note_users)
         hooks.worker_report.add_listener(self._note_host)
         if thresholds and getattr(options, "ws_threshold_abort", False):
@@ -597,7 +604,33 @@ class RunJudge:
         if (found := self.breakpoint_summary()) is not None:
             summary = with_breakpoint(summary, found)
         summary = with_hosts(summary, self.host_summaries())
+        summary = with_charts(summary, self.history.summary())
         return with_thresholds(summary, results, self.aborted)
+
+    def _start_charting(self, **_kwargs: Any) -> None:
+        """A new test: new charts, one sample every ``history.interval_s`` seconds."""
+        self._stop_sampler()
+        self.history = ChartHistory()
+        self.metrics.chart_latency = KindLatencyWindow()  # nothing of the last test in the first sample
+        self._sampler = gevent.spawn(self._sample)
+
+    def _sample(self) -> None:
+        while True:
+            gevent.sleep(self.history.interval_s)
+            note_missing_workers(self.environment.runner, self.metrics)
+            self.history.add(self.metrics.chart_sample())
+
+    def _stop_charting(self, **_kwargs: Any) -> None:
+        """The test stopped: one last sample (the charts end where the tables do)."""
+        if self._stop_sampler():
+            self.history.add(self.metrics.chart_sample())
+
+    def _stop_sampler(self) -> bool:
+        sampler, self._sampler = self._sampler, None
+        if sampler is None:
+            return False
+        sampler.kill(block=False)
+        return True
 
     def _start_watching(self, **_kwargs: Any) -> None:
         self._stop_watching()

@@ -92,11 +92,58 @@ def probe_tab(url: str, *args: str) -> dict:
     return json.loads(probe.stdout)
 
 
+DOCS_CHARTS = ("--charts-points", "15", "--timeout", "80") if os.environ.get("LOCUST_WS_DOCS") else ()
+"""``LOCUST_WS_DOCS=1`` with the screenshot variables: pictures for docs/, with 30 s of charts."""
+
+
+def test_the_tab_charts_each_workers_open_connections_in_headless_chromium(tmp_path):
+    """A master and 2 workers: the open-connections chart has the cluster's line and one per
+    worker, from the workers' reports, growing poll by poll."""
+    require_browser()
+    screenshot = os.environ.get("LOCUST_WS_CHARTS_SCREENSHOT") or str(tmp_path / "charts.png")
+    port = free_port()
+    master = ("--master", "--master-bind-host=127.0.0.1", f"--master-bind-port={port}", "--expect-workers=2")
+    locustfile = ROOT / "locustfiles" / "echo.py"
+    with web_ui_run(locustfile, (*master, "-u", "6", "-r", "6", "-t", "90s"), tmp_path) as url:
+        worker = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(locustfile),
+            "--worker",
+            "--master-port",
+            str(port),
+        ]
+        workers = [
+            subprocess.Popen(
+                [*worker, "--master-host=127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        try:
+            seen = probe_tab(url, "--charts", "--charts-screenshot", screenshot, *DOCS_CHARTS)
+        finally:
+            for process in workers:
+                process.kill()
+                process.wait()
+    first, later = seen["charts"]
+    assert later["Open connections"]["series"] == ["total", "worker 0", "worker 1"]
+    assert first["Open connections"]["points"] < later["Open connections"]["points"]
+    assert "Latency of request (ms)" in later
+    assert Path(screenshot).stat().st_size > 10_000
+
+
 def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     require_browser()
     screenshot = os.environ.get("LOCUST_WS_SCREENSHOT")
+    report_screenshot = os.environ.get("LOCUST_WS_REPORT_SCREENSHOT") or str(tmp_path / "report.png")
     with web_ui_run(ROOT / "locustfiles" / "echo.py", ("-u", "5", "-r", "5", "-t", "90s"), tmp_path) as url:
-        seen = probe_tab(url, *(("--screenshot", screenshot) if screenshot else ()))
+        seen = probe_tab(
+            url,
+            *("--charts", "--report", "--report-screenshot", report_screenshot),
+            *(("--screenshot", screenshot, *DOCS_CHARTS) if screenshot else ()),
+        )
         stats = json.loads(fetch(f"{url}/ws/stats"))
         report = fetch(f"{url}/stats/report")
         csv_text = fetch(f"{url}/ws/csv")
@@ -111,6 +158,25 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     assert stats["metrics"]["open_connections"] == 5
     assert report.index('<div id="root">') < report.index('<section id="locust-ws">')
     assert csv_text.startswith("Metric,Type,Kind,Name,") and "\nlatency,WS,request,echo," in csv_text
+    # the charts under the table: one per metric, drawn again with more samples at a later poll
+    first, later = seen["charts"]
+    titles = list(later)
+    assert titles[:3] == ["Open connections", "Messages per second", "Bytes per second"]
+    assert {"Latency of connect (ms)", "Latency of request (ms)"} <= set(titles[3:])  # and ping, later
+    assert later["Latency of request (ms)"]["series"] == ["p50", "p99"]
+    assert later["Messages per second"]["series"] == ["in", "out"]
+    assert later["Open connections"]["series"] == ["total"]  # no workers in a single process
+    assert 2 <= first["Open connections"]["points"] < later["Open connections"]["points"]
+    assert stats["charts"]["open_connections"][-1] == 5
+    # the report's section sits among Locust's own, styled as they are
+    placed = seen["report"]
+    assert placed["in_root"], placed
+    headings = placed["sibling_headings"]
+    assert headings.index("Charts") + 1 == headings.index("WebSockets") < headings.index("Final ratio")
+    assert placed["heading_class"] == placed["locust_heading_class"]
+    assert "MuiTable-root" in placed["table_class"]
+    assert set(titles) <= set(placed["charts"])  # the report, read later, may chart a kind more
+    assert Path(report_screenshot).stat().st_size > 10_000
 
 
 BREAKPOINT_LOCUSTFILE = """
