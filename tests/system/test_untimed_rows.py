@@ -21,7 +21,7 @@ import pytest
 from ..support.demo import demo_of_its_own
 from ..support.locust_cluster import locust_cluster
 from ..support.paths import ROOT, TEST_LOCUSTFILES
-from .test_webui_browser import require_browser, web_ui_run
+from ..support.web_ui import require_browser, web_ui_run
 
 LOCUSTFILE = TEST_LOCUSTFILES / "totals.py"
 PROBE = ROOT / "tests" / "support" / "stats_table_probe.py"
