@@ -441,7 +441,7 @@ class SocketIOSession(WebSocketConnection):
             )
         except PayloadError as error:
             reply.error = error
-            return self._finish(reply, catch_response, {"sent_bytes": None})
+            return self._finish(reply, catch_response, sent_bytes=None)
         return self._round_trip(
             reply,
             (namespace, ack_id),

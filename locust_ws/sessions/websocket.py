@@ -180,7 +180,7 @@ class WebSocketSession(WebSocketConnection):
             frame, opcode = encoded(lambda: encode(payload))
         except (ValueError, PayloadError) as error:
             reply.error = error
-            return self._finish(reply, catch_response, {"sent_bytes": None, "call_tags": call_tags})
+            return self._finish(reply, catch_response, sent_bytes=None, call_tags=call_tags)
         return self._round_trip(
             reply,
             correlation_id,
