@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 
-from playwright.sync_api import sync_playwright
-from webui_probe import CHROMIUM, CHROMIUM_ARGS
+from webui_probe import chromium_page
 
 
 def first_table(page) -> dict[str, dict[str, str]]:
@@ -40,16 +38,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=45.0)
     parser.add_argument("--wait-for", action="append", default=[])
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 900},
-        )
-        page = browser.new_page()
-        page.goto(args.url)
+    with chromium_page(args.url, width=1600) as page:
         deadline = time.monotonic() + args.timeout
         rows = first_table(page)
         while not set(args.wait_for) <= rows.keys() and time.monotonic() < deadline:
@@ -57,7 +46,6 @@ def main() -> None:
             rows = first_table(page)
         page.wait_for_timeout(500)  # the page's scripts have seen the last update too
         rows = first_table(page)
-        browser.close()
     json.dump(rows, sys.stdout)
 
 

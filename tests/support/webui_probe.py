@@ -14,12 +14,14 @@ twice, two polls apart; ``--report`` what the web UI's HTML report (``/stats/rep
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -113,6 +115,25 @@ def report(page, url: str, screenshot: str | None) -> dict:
     )
 
 
+@contextlib.contextmanager
+def chromium_page(url: str, width: int) -> Iterator[Page]:
+    """A page of a fresh headless Chromium (its own profile, thrown away after) opened at ``url``."""
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": 900},
+        )
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
@@ -129,16 +150,7 @@ def main() -> None:
     def ready(rows: dict[str, list[str]]) -> bool:
         return is_live(rows) and all(any(text in name for name in rows) for text in args.wait_for)
 
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900},
-        )
-        page = browser.new_page()
-        page.goto(f"{args.url}/?tab=websockets")
+    with chromium_page(f"{args.url}/?tab=websockets", width=1400) as page:
         deadline = time.monotonic() + args.timeout
         rows = tab_rows(page)
         while not ready(rows) and time.monotonic() < deadline:
@@ -155,7 +167,6 @@ def main() -> None:
             page.screenshot(path=args.screenshot, full_page=True)
         if args.report:
             seen["report"] = report(page, args.url, args.report_screenshot)
-        browser.close()
     json.dump(seen, sys.stdout)
 
 
