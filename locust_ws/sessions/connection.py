@@ -53,12 +53,13 @@ from ..errors import (
 from ..patterns.backoff import Backoff
 from ..patterns.pacing import ReceivePacer
 from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
-from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
+from ..protocol.connection import Closed, Event, Initiator, InvalidState, Message, Pong
 from ..protocol.deflate import CompressionSetting, deflate_options
 from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
+from ..transport.reading import Reading
 from ..transport.sources import source_failure
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
@@ -234,7 +235,8 @@ class WebSocketConnection:
         self._cut_off: dict[Hashable, _CutOff] = {}
         self._waiters: list[tuple[Predicate | None, AsyncResult[_Arrival]]] = []
         self._ws: Transport | None = None
-        self._reader: gevent.Greenlet | None = None
+        self._reader: Reading | None = None
+        self._pacer: ReceivePacer | None = None
         self._heartbeat: heartbeats.HeartbeatTimer | None = None
         self._next_ping = 0.0
         self._awaiting_pong: bytes | None = None  # the heartbeat ping that has had no pong yet
@@ -396,7 +398,8 @@ class WebSocketConnection:
         self.extensions = str(ws.deflate.parameters) if ws.deflate is not None else ""
         self._fresh_connection_state()
         self._opening = True
-        self._reader = gevent.spawn(self._read_loop, ws)
+        self._pacer = ReceivePacer(self.receive_rate) if self.receive_rate > 0 else None
+        self._reader = ws.start_reading(self._deliver_events, functools.partial(self._on_disconnect, ws))
         try:
             self._on_open(ws, start, handshake_ms)
         except BaseException:
@@ -735,25 +738,23 @@ class WebSocketConnection:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def _read_loop(self, ws: Transport) -> None:
-        """Pump the transport's events until it says how the connection ended."""
+    def _deliver_events(self, events: list[Event]) -> Closed | None:
+        """One batch of the transport's events, in a reader greenlet (``transport/reading.py``):
+        the ``Closed`` among them, if the connection ended."""
         closed: Closed | None = None
+        if not events:
+            return closed
+        if self._pacer is not None:  # a slow consumer: what the socket held is read, then a pause
+            gevent.sleep(self._pacer.pause_after(len(events), perf_counter()))
         on_data = self._on_data
-        pacer = ReceivePacer(self.receive_rate) if self.receive_rate > 0 else None
-        try:
-            while closed is None:
-                events = ws.read()
-                if pacer is not None:  # a slow consumer: what the socket held is read, then a pause
-                    gevent.sleep(pacer.pause_after(len(events), perf_counter()))
-                for event in events:
-                    if isinstance(event, Message):
-                        on_data(event.opcode, event.payload)
-                    elif isinstance(event, Pong):
-                        self._on_pong(event)
-                    else:
-                        closed = event
-        finally:
-            self._on_disconnect(ws, closed)
+        for event in events:
+            if isinstance(event, Message):
+                on_data(event.opcode, event.payload)
+            elif isinstance(event, Pong):
+                self._on_pong(event)
+            else:
+                closed = event
+        return closed
 
     def _on_data(self, opcode: int, payload: bytes) -> None:
         """One complete inbound data message, in the reader greenlet: keep it short."""
@@ -907,9 +908,8 @@ class WebSocketConnection:
 
     def _teardown(self, ws: Transport) -> None:
         heartbeats.scheduler.cancel(self._heartbeat)
-        reader = self._reader
-        if reader is not None and reader is not gevent.getcurrent():
-            reader.kill(block=True, timeout=1.0)
+        if self._reader is not None:
+            self._reader.kill(timeout=1.0)
         ws.shutdown()
         self._ws = self._reader = self._heartbeat = None
 
