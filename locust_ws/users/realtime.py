@@ -25,7 +25,7 @@ import logging
 import ssl
 import time
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
@@ -124,6 +124,14 @@ class RealtimeUser(User):
     receive_buffer: ClassVar[int] = 0
     """Bytes of socket receive buffer (0: the kernel's): small, so a slow reader's backlog
     reaches the server's buffers quickly."""
+    connections_per_user: ClassVar[int] = 1
+    """Connections each user opens in ``on_start`` and holds until it stops: ``self.client`` and
+    as many more configured like it (handlers and ``on_connect`` included), all listed in
+    ``self.connections``. For capacity tests: 10,000 held connections from 100 users of 100 cost
+    a fraction of the memory of 10,000 users. Each is a connection like any other (its own
+    ``connect`` and ``close`` rows, close codes, heartbeat, reconnects, a place in the
+    open-connections gauge); their handshakes are paced by ``--ws-connect-rate``, one after the
+    other. Tasks use ``self.client``."""
     source_addresses: ClassVar[str | Sequence[str]] = ()
     """Local IPs to connect from (addresses and networks such as ``127.0.0.2/31``), one per user
     round-robin by ``user_index``: each adds a port range's worth of connections to one server
@@ -151,6 +159,7 @@ class RealtimeUser(User):
         "receive_rate": attributes.non_negative_number,
         "receive_buffer": attributes.count,
         "source_addresses": _source_addresses_problem,
+        "connections_per_user": attributes.positive_count,
     }
     """What each class attribute accepts (``attributes.py``); protocol classes add theirs."""
 
@@ -178,6 +187,8 @@ class RealtimeUser(User):
         self._user_index: int | None = None
         self._cooldowns = Cooldowns()
         self._connect_gate = ConnectGate(environment)
+        self.connections: list[Any] = []
+        """Every connection ``on_start`` opened (``connections_per_user``), ``self.client`` first."""
 
     @property
     def user_index(self) -> int:
@@ -250,6 +261,27 @@ class RealtimeUser(User):
         greenlet rather than a task, so wait with ``gevent.sleep`` or ``try_cooldown``, never
         ``cooldown``. Its calls are timed as usual; ``resubscribe <label>`` times a reconnect
         from the loss to the end of this method."""
+
+    def _connect_all(
+        self, client: SessionT, connect: Callable[[SessionT], None], more: Callable[[], SessionT]
+    ) -> None:
+        """``connect(client)``, then ``connections_per_user - 1`` more sessions from ``more()``,
+        each connected in turn: one that fails is its own failed ``connect`` row (and reconnects
+        in the background as ``client`` would), and the next is still opened. ``client``'s
+        failure is raised once the others are open."""
+        self.connections = [client]
+        failure: WebSocketError | None = None
+        try:
+            connect(client)
+        except WebSocketError as error:
+            failure = error
+        for _ in range(self.connections_per_user - 1):
+            session = more()
+            self.connections.append(session)
+            with contextlib.suppress(WebSocketError):
+                connect(session)
+        if failure is not None:
+            raise failure
 
     def _bind_on_connect(self, session: Any) -> None:
         """Register ``on_connect`` on ``session`` when the locustfile overrides it (otherwise a
