@@ -81,27 +81,28 @@ def _read_loop(read: Callable[[], list[Event]], deliver: Deliver, end: End) -> N
         end(closed)
 
 
+class Source(Protocol):
+    """What a watched socket offers its reading (``WireSocket``)."""
+
+    def read_nowait(self) -> list[Event]:
+        """One ``recv`` that never waits: the events it completed (``[]``: none, or no bytes)."""
+
+    def has_pending(self) -> bool:
+        """Whether ``read_nowait`` has events without new bytes (read again before waiting)."""
+
+
 class WatchedReading:
-    """A socket read by the pooled readers whenever its read watcher says it is readable. ``read``
-    makes one ``recv`` that never waits and returns the events it completed (``[]``: none, or
-    nothing was there); ``more`` says whether to read again before waiting (bytes held back)."""
+    """A socket read by the pooled readers whenever its read watcher says it is readable."""
 
-    __slots__ = ("_deliver", "_end", "_ended", "_more", "_read", "_reader", "_watcher", "dead")
+    __slots__ = ("_deliver", "_end", "_ended", "_reader", "_source", "_watcher", "dead")
 
-    def __init__(
-        self,
-        fileno: int,
-        read: Callable[[], list[Event]],
-        more: Callable[[], bool],
-        deliver: Deliver,
-        end: End,
-    ) -> None:
-        self._read, self._more, self._deliver, self._end = read, more, deliver, end
+    def __init__(self, fileno: int, source: Source, deliver: Deliver, end: End) -> None:
+        self._source, self._deliver, self._end = source, deliver, end
         self._watcher: Any = get_hub().loop.io(fileno, 1)
         self._reader: Any = None  # the pooled greenlet reading it now, if any
         self._ended: Flag | None = None  # made for the first join
         self.dead = False
-        if more():  # bytes that came with the handshake: read them first
+        if source.has_pending():  # bytes that came with the handshake: read them first
             get_hub().loop.run_callback(_readers.run, self)
         else:
             self._watcher.start(self._readable)
@@ -127,9 +128,10 @@ class WatchedReading:
         self._reader = gevent.getcurrent()
         closed: Closed | None = None
         try:
-            closed = self._deliver(self._read())
-            while closed is None and (self._watcher is None or self._more()):
-                closed = self._deliver(self._read())
+            source = self._source
+            closed = self._deliver(source.read_nowait())
+            while closed is None and (self._watcher is None or source.has_pending()):
+                closed = self._deliver(source.read_nowait())
         except BaseException:
             self._finish(None)
             raise

@@ -145,7 +145,7 @@ class WireSocket:
         SSL layer may hold out of the watcher's sight, by a greenlet of its own."""
         if type(self.sock) is not gevent.socket.socket:
             return GreenletReading(self.read, deliver, end)
-        self._watched = WatchedReading(self.sock.fileno(), self.read_nowait, self._more, deliver, end)
+        self._watched = WatchedReading(self.sock.fileno(), self, deliver, end)
         return self._watched
 
     def read_nowait(self) -> list[Event]:
@@ -171,7 +171,7 @@ class WireSocket:
             return [protocol.receive_eof()]
         return self._receive(data)
 
-    def _more(self) -> bool:
+    def has_pending(self) -> bool:
         """Whether ``read_nowait`` has events to return without new bytes."""
         return bool(self._early) or self.protocol.failure_pending
 
