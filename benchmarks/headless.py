@@ -293,7 +293,7 @@ def stop_generator(process: subprocess.Popen, log: Path) -> None:
 
 def wait_for_most(targets: list[NodeTarget], wanted: int, process: subprocess.Popen) -> int:
     """Wait until ``wanted`` connections are open over ``targets``, or their number stopped
-    growing for 10 s (a limit was reached); returns how many are open."""
+    growing for 30 s (a limit was reached); returns how many are open."""
     deadline = time.monotonic() + READY_TIMEOUT_S * 2
     best, since = 0, time.monotonic()
     while time.monotonic() < deadline and process.poll() is None:
@@ -302,7 +302,7 @@ def wait_for_most(targets: list[NodeTarget], wanted: int, process: subprocess.Po
             return now
         if now > best:
             best, since = now, time.monotonic()
-        elif best and time.monotonic() - since > 10:
+        elif best and time.monotonic() - since > 30:
             return now
         time.sleep(0.5)
     return best

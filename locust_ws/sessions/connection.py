@@ -1,5 +1,6 @@
-"""``WebSocketConnection``: one WebSocket connection with its reader greenlet, heartbeat, close
-handshake and background reconnect, and the reporting of all of that.
+"""``WebSocketConnection``: one WebSocket connection with its reading (``transport/reading.py``: no
+greenlet of its own while idle), heartbeat, close handshake and background reconnect, and the
+reporting of all of that.
 
 It knows nothing about what the frames mean. Protocol sessions subclass it: ``WebSocketSession``
 (JSON messages, correlation ids) and ``SocketIOSession`` (Socket.IO packets, over the Engine.IO

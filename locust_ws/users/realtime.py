@@ -9,8 +9,9 @@ and open their sessions.
 The user holds its sessions weakly: a session the locustfile dropped after closing it (a user that
 opens and closes a connection per task) is released at once instead of piling up until the user
 stops (about 3 KB each). Nothing is lost by that: a session that is open, opening or reconnecting
-is held by its own greenlets (reader, heartbeat, reconnect loop), so it is still there to close at
-stop, and one the locustfile still holds may be reopened by its next call and is closed then too.
+is held by what runs it (its read watcher or reader, heartbeat, reconnect loop), so it is still
+there to close at stop, and one the locustfile still holds may be reopened by its next call and
+is closed then too.
 
 It also carries the load patterns every protocol shares: a cluster-wide ``user_index`` taken
 before ``on_start`` (``cluster.py``), the connect-rate cap and first-connect jitter handed to every
