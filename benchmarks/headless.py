@@ -124,7 +124,8 @@ def locust_generator(user_class: str) -> Generator:
     def command(url: str, users: int, run_s: float, result: Path) -> list[str]:
         arguments = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
         arguments += ["-u", str(users), "-r", str(min(users, SPAWN_RATE)), "-H", url, "-t", f"{run_s:.0f}s"]
-        return [*arguments, "--only-summary", "--json-file", str(result), user_class]
+        # Locust adds ".json" to the name it is given
+        return [*arguments, "--only-summary", "--json-file", str(result.with_suffix("")), user_class]
 
     return Generator("locust-ws", command, _locust_failures, ready_line="All users spawned")
 
