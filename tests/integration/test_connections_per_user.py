@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import gevent
 from locust import constant, task
 from locust.env import Environment
@@ -27,6 +29,10 @@ class HoldingUser(WebSocketUser):
         pass
 
 
+def live_greenlets() -> int:
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, gevent.Greenlet) and not obj.dead)
+
+
 def wait_until(condition, seconds: float = 30.0) -> None:
     with gevent.Timeout(seconds):
         while not condition():
@@ -39,9 +45,13 @@ def test_users_hold_connections_per_user_each_reported_pinged_and_closed_like_an
         log = EventLog(environment)
         metrics = attach_metrics(environment)
         runner = environment.create_local_runner()
+        before = live_greenlets()
         runner.start(USERS, spawn_rate=USERS)
         wait_until(lambda: server_stats(url)["open_connections"] == HELD)
         assert metrics.open_connections == HELD
+        # Idle, they hold no reader greenlet each: the users' own, the heartbeat's and a few more.
+        gevent.sleep(0.2)
+        assert live_greenlets() - before < USERS + 10
         assert runner.user_count == USERS
         # Heartbeats on all of them: pings add up to two per connection (one every 0.5 s each).
         wait_until(lambda: len(log.successes("ping")) >= 2 * HELD)
