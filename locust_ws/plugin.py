@@ -41,6 +41,7 @@ from .cluster import open_files
 from .cluster.host_info import HOST_KEY, MalformedHost, check_host, describe_host
 from .cluster.user_index import user_indexes
 from .metrics.collector import WebSocketMetrics
+from .metrics.history import ChartHistory, KindLatencyWindow
 from .metrics.server_health import (
     DEFAULT_SERIES,
     DEFAULT_SETTLE_S,
@@ -74,11 +75,13 @@ from .options import (
 from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
+from .reports.locust_stats import BLANK_CELLS_SCRIPT, blank_untimed_cells, install_blank_cells_script
 from .reports.summary import (
     format_console,
     format_csv,
     format_json,
     with_breakpoint,
+    with_charts,
     with_hosts,
     with_server,
     with_thresholds,
@@ -343,6 +346,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     metrics = attach_metrics(environment)
     if isinstance(environment.runner, WorkerRunner):
         return
+    blank_untimed_cells(environment.stats)
     options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
     run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
@@ -351,6 +355,7 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
     if web_ui is not None:
         install_tab(web_ui, run.summary)
         install_host_scrubbing(web_ui, environment)
+        install_blank_cells_script(web_ui)
 
 
 def _server_scraper(environment: Environment) -> ServerScraper | None:
@@ -388,7 +393,7 @@ class _LocustRow:
         self.avg_ms = float(entry.avg_response_time)
 
     def percentile_ms(self, percentile: float) -> float:
-        return float(self.entry.get_response_time_percentile(percentile / 100.0))
+        return float(self.entry.get_response_time_percentile(percentile / 100.0) or 0.0)  # None: no time
 
 
 class _JudgedSource:
@@ -499,7 +504,12 @@ class RunJudge:
         self.aborted: str | None = None
         """Why the run was stopped early, if it was."""
         self._watcher: gevent.Greenlet | None = None
+        self.history = ChartHistory()
+        self._sampler: gevent.Greenlet | None = None
+        metrics.chart_latency = KindLatencyWindow()
         hooks = environment.events
+        hooks.test_start.add_listener(self._start_charting)
+        hooks.test_stop.add_listener(self._stop_charting)
         hooks.spawning_complete.add_listener(self._note_users)
         hooks.worker_report.add_listener(self._note_host)
         if thresholds and getattr(options, "ws_threshold_abort", False):
@@ -594,7 +604,33 @@ class RunJudge:
         if (found := self.breakpoint_summary()) is not None:
             summary = with_breakpoint(summary, found)
         summary = with_hosts(summary, self.host_summaries())
+        summary = with_charts(summary, self.history.summary())
         return with_thresholds(summary, results, self.aborted)
+
+    def _start_charting(self, **_kwargs: Any) -> None:
+        """A new test: new charts, one sample every ``history.interval_s`` seconds."""
+        self._stop_sampler()
+        self.history = ChartHistory()
+        self.metrics.chart_latency = KindLatencyWindow()  # nothing of the last test in the first sample
+        self._sampler = gevent.spawn(self._sample)
+
+    def _sample(self) -> None:
+        while True:
+            gevent.sleep(self.history.interval_s)
+            note_missing_workers(self.environment.runner, self.metrics)
+            self.history.add(self.metrics.chart_sample())
+
+    def _stop_charting(self, **_kwargs: Any) -> None:
+        """The test stopped: one last sample (the charts end where the tables do)."""
+        if self._stop_sampler():
+            self.history.add(self.metrics.chart_sample())
+
+    def _stop_sampler(self) -> bool:
+        sampler, self._sampler = self._sampler, None
+        if sampler is None:
+            return False
+        sampler.kill(block=False)
+        return True
 
     def _start_watching(self, **_kwargs: Any) -> None:
         self._stop_watching()
@@ -667,7 +703,9 @@ class RunJudge:
     def _rewrite_html(self, html_file: str, summary: WebSocketSummary | None) -> None:
         """Locust's report with the host's secrets scrubbed and, when there is one, our section."""
         with open(html_file, encoding="utf-8") as file:
-            report = scrub_hosts(file.read(), secret_hosts(self.environment))
+            report = inject_section(
+                scrub_hosts(file.read(), secret_hosts(self.environment)), BLANK_CELLS_SCRIPT
+            )
         if summary is not None:
             report = inject_section(report, render_section(summary))
         _write(html_file, report)

@@ -24,6 +24,7 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,6 +91,24 @@ def connection_secrets(url: str, headers: Mapping[str, str] | Sequence[str] | No
     own; those of credential-named parameters at any length), the password of the URL's user info,
     and the values of every header that is not a known public one, whole and word by word
     (``Bearer <token>``, ``a=1; session=<id>``; ``SECRET_HEADERS`` at any length)."""
+    if not headers:
+        return _url_secrets(url)
+    values: list[str] = []
+    any_length: list[str] = []
+    for name, value in _header_items(headers):
+        header = name.strip().lower()
+        if header in SECRET_HEADERS:
+            any_length.extend(_credentials(header, value.strip()))
+        elif header not in PUBLIC_HEADERS:
+            values.append(value.strip())
+            values.extend(_WORDS.split(value))
+    return _url_secrets(url) | _secrets(values) | _secrets(any_length, min_length=1)
+
+
+@functools.lru_cache(maxsize=256)
+def _url_secrets(url: str) -> frozenset[str]:
+    """``connection_secrets`` of the URL alone: its query values and user-info password. Cached,
+    as every reconnect of a user (and every failure text scrubbed) derives them from the same URL."""
     parts = urlsplit(url)
     values: list[str] = []
     any_length: list[str] = []
@@ -98,18 +117,7 @@ def connection_secrets(url: str, headers: Mapping[str, str] | Sequence[str] | No
             (any_length if is_secret_key(key) else values).append(value)
     if parts.password:
         any_length.append(parts.password)
-    for name, value in _header_items(headers):
-        header = name.strip().lower()
-        if header in SECRET_HEADERS:
-            any_length.extend(_credentials(header, value.strip()))
-        elif header not in PUBLIC_HEADERS:
-            values.append(value.strip())
-            values.extend(_WORDS.split(value))
-    return (_secrets(values) | _secrets(any_length, min_length=1)) or _NO_SECRETS
-
-
-_NO_SECRETS: frozenset[str] = frozenset()
-"""Shared by every connection that carries none (an empty frozenset is 216 bytes each)."""
+    return _secrets(values) | _secrets(any_length, min_length=1)
 
 
 def payload_secrets(payload: Any) -> frozenset[str]:

@@ -11,6 +11,9 @@ testing a server without it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.websocket import MSG_SOCKET_DEAD, Header
 
@@ -85,11 +88,14 @@ class DeflateWebSocket(DemoWebSocket):
 
     __slots__ = ()
 
-    def read_frame(self):
+    def read_frame(self) -> tuple[Header, bytes]:
         """gevent-websocket's frame reader, which RSV1 on the first frame of a data message no
         longer fails (RFC 7692 6.1), with the message inflated as its frames arrive: the UTF-8
         check and reassembly of ``read_message`` then see the plain payload."""
-        state: Inflating = self.environ[DEFLATE_KEY]
+        environ, read = self.environ, self.raw_read
+        if environ is None or read is None:
+            raise WebSocketError(MSG_SOCKET_DEAD)  # closed: gevent-websocket fails the same way
+        state: Inflating = environ[DEFLATE_KEY]
         header = Header.decode_header(self.stream)
         first_of_message = header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY)
         if header.flags and (header.flags != RSV1 or not first_of_message):
@@ -97,28 +103,29 @@ class DeflateWebSocket(DemoWebSocket):
         if first_of_message:
             state.compressed = bool(header.flags)
         header.flags = 0
-        payload = self.raw_read(header.length) if header.length else b""
+        payload = read(header.length) if header.length else b""
         if len(payload) != header.length:
             raise WebSocketError("Unexpected EOF reading frame payload")
         if header.mask:
             payload = header.unmask_payload(payload)
         if state.compressed and header.opcode < self.OPCODE_CLOSE:
             try:
-                payload = state.codec.decompress(bytes(payload), header.fin, MAX_MESSAGE_SIZE)
+                payload = state.codec.decompress(bytes(payload), bool(header.fin), MAX_MESSAGE_SIZE)
             except ProtocolViolation as violation:
                 raise ProtocolError(violation.detail) from None
         return header, payload
 
-    def send_frame(self, message, opcode):
+    def _write_frame(self, message: bytes | bytearray | str, opcode: int) -> None:
         """Data frames compressed with RSV1 set (gevent-websocket's writer, which cannot set it,
         still sends the control frames)."""
-        if opcode not in (self.OPCODE_TEXT, self.OPCODE_BINARY) or self.closed:
-            return super().send_frame(message, opcode)
+        environ, write = self.environ, self.raw_write
+        if opcode not in (self.OPCODE_TEXT, self.OPCODE_BINARY) or environ is None or write is None:
+            return super()._write_frame(message, opcode)
         payload = message.encode("utf-8") if isinstance(message, str) else bytes(message)
-        compressed = self.environ[DEFLATE_KEY].codec.compress(payload)
+        compressed = environ[DEFLATE_KEY].codec.compress(payload)
         header = Header.encode_header(True, opcode, b"", len(compressed), RSV1)
         try:
-            self.raw_write(header + compressed)
+            write(header + compressed)
         except OSError:
             raise WebSocketError(MSG_SOCKET_DEAD) from None
 
@@ -127,14 +134,17 @@ class DeflateHandler(DemoHandler):
     """``DemoHandler`` that accepts permessage-deflate: the answer goes into the 101 response
     and the connection gets a ``DeflateWebSocket`` with its own codec."""
 
-    def upgrade_connection(self):
+    start_response: Callable[..., Any]
+    """The WSGI callable gevent's handler sets per request; wrapped during the upgrade."""
+
+    def upgrade_connection(self) -> Any:
         accepted = accept(self.environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS", ""))
         if accepted is None:
             return super().upgrade_connection()
         extension, agreed = accepted
         respond = self.start_response
 
-        def start_response(status, headers, exc_info=None):
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if status.startswith("101"):
                 headers = [*headers, ("Sec-WebSocket-Extensions", extension)]
             return respond(status, headers, exc_info)

@@ -8,7 +8,6 @@ import socket
 from dataclasses import dataclass
 
 import gevent
-from gevent.lock import Semaphore
 
 from .handler import DemoWebSocket
 from .stats import DemoStats
@@ -42,17 +41,16 @@ def frame_size(frame: Frame) -> int:
 class Connection:
     """Wraps a DemoWebSocket so that every frame in and out lands in the stats.
 
-    Several greenlets may send on one socket (room broadcasts, feed pushers); the semaphore keeps
-    their frames from interleaving on the wire.
+    Several greenlets may send on one socket (room broadcasts, feed pushers, the reader's pongs and
+    close replies); ``DemoWebSocket.send_frame`` keeps their frames from interleaving on the wire.
     """
 
-    __slots__ = ("_send_lock", "idle", "stats", "ws")
+    __slots__ = ("idle", "stats", "ws")
 
     def __init__(self, ws: DemoWebSocket, stats: DemoStats, idle: IdlePolicy | None = None) -> None:
         self.ws = ws
         self.stats = stats
         self.idle = idle or IdlePolicy()
-        self._send_lock = Semaphore()
 
     def receive(self) -> Frame | None:
         """The next text (str) or binary (bytearray) message, or None once the peer is gone (or
@@ -75,11 +73,10 @@ class Connection:
 
     def send(self, frame: Frame) -> bool:
         """Send one message (str as text, bytes as binary); False if the peer is gone."""
-        with self._send_lock:
-            try:
-                self.ws.send(frame)
-            except OSError:
-                return False
+        try:
+            self.ws.send(frame)
+        except OSError:
+            return False
         self.stats.messages_out += 1
         self.stats.bytes_out += frame_size(frame)
         return True
@@ -87,8 +84,7 @@ class Connection:
     def close(self, code: int, reason: str) -> None:
         """Send a close frame with ``code`` once the frame being sent is out, and stop; the
         peer's answer is not awaited (the reader sees it, or the endpoint ends)."""
-        with self._send_lock:
-            self.ws.close(code, reason)
+        self.ws.close(code, reason)
 
     def _end_idle(self) -> None:
         self.stats.idle_timeouts += 1

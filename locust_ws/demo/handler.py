@@ -1,9 +1,15 @@
-"""gevent-websocket glue: an RFC-correct close handshake and a quiet, one-line-per-connection log.
+"""gevent-websocket glue: an RFC-correct close handshake, whole frames on the wire, and a quiet,
+one-line-per-connection log.
 
 gevent-websocket 0.10.1 drops the status code when it sends a close frame (so clients see 1005
 instead of the code the server chose) and forgets the code of the close frame it receives. The
 demo server exists to test close codes, so both are fixed here. The received/sent codes are left
 in the request environ, which outlives the socket object, for the endpoint wrapper to count.
+
+gevent-websocket also writes from whichever greenlet sends: the reader answers pings and close
+frames itself while a pusher may be half-way through a frame a slow client has not drained, and
+the two frames' bytes then interleave (clients fail with 1007 or 1002). Every frame is written
+under its connection's lock.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import struct
 from typing import Any
 
 import gevent
+from gevent.lock import Semaphore
 from geventwebsocket.exceptions import WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import Header, WebSocket
@@ -77,6 +84,16 @@ class DemoWebSocket(WebSocket):
                 self._record(CLOSE_RECEIVED_KEY, _close_code(payload))
                 return
 
+    def send_frame(self, message: bytes | bytearray | str, opcode: int) -> None:
+        """One frame, never interleaved with another greenlet's (see the module docstring)."""
+        with self.handler.send_lock:
+            self._write_frame(message, opcode)
+
+    def _write_frame(self, message: bytes | bytearray | str, opcode: int) -> None:
+        """Write one frame; the lock is held. Subclasses that encode frames differently override
+        this, not ``send_frame``."""
+        WebSocket.send_frame(self, message, opcode)
+
     def _send_close_frame(self, code: int, message: bytes | str | None) -> bool:
         if isinstance(message, str):
             message = message.encode("utf-8")
@@ -115,6 +132,8 @@ class DemoHandler(WebSocketHandler):
         tcp_clients = getattr(server, "tcp_clients", None)
         if tcp_clients is not None and isinstance(address, tuple):
             tcp_clients[address[0]] += 1
+        self.send_lock = Semaphore()
+        """Held while one frame is written (``DemoWebSocket.send_frame``)."""
         super().__init__(sock, address, server, rfile)
 
     def upgrade_connection(self):

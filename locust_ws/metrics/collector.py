@@ -37,6 +37,7 @@ from typing import Any, TypedDict, cast
 
 from ..sessions.events import Compression, EventContext, Kind, Tags
 from .histograms import LatencyHistogram
+from .history import ChartSample, KindLatencyWindow
 from .report_check import MalformedReport, check_report
 from .summary_types import PERCENTILE_KEYS, TIME_KEYS, LatencyStats, WebSocketSummary
 from .timeline import BYTES_IN, BYTES_OUT, MESSAGES_IN, MESSAGES_OUT, OPEN, Timeline
@@ -405,6 +406,9 @@ class WebSocketMetrics:
         self.workers: dict[str, WorkerGauge] = {}
         """Master only: client id -> that worker's gauge."""
         self._rejected_workers: set[str] = set()  # whose malformed report was logged
+        self.chart_latency: KindLatencyWindow | None = None
+        """Set where the run is charted (a master or single process, not a worker): the recent
+        latency per kind that ``chart_sample`` reads."""
         self._on_kind: dict[str, KindHandler] = {
             Kind.CONNECT: self._on_connect,
             Kind.CLOSE: self._on_close,
@@ -481,6 +485,9 @@ class WebSocketMetrics:
             if histogram is None:
                 histogram = row.histogram = LatencyHistogram()
             histogram.record_ms(response_time)
+            window = self.chart_latency
+            if window is not None:
+                window.record_ms(kind, response_time)
         if "compression" in context:
             self._compressed(context["compression"])
         if "tags" in context:
@@ -717,6 +724,8 @@ class WebSocketMetrics:
         for row in checked.rows:
             key = (row.request_type, row.kind, row.name)
             (self.rows.get(key) or self._new_row(*key)).add(row.count, row.failures, row.histogram)
+            if self.chart_latency is not None and row.histogram is not None:
+                self.chart_latency.merge(row.kind, row.histogram)
         for tagged in checked.tagged:
             tagged_key = (tagged.kind, tagged.tags)
             (self.tagged_rows.get(tagged_key) or self._new_tagged_row(*tagged_key)).add(
@@ -788,6 +797,18 @@ class WebSocketMetrics:
         if close_code:
             return self.close_codes.get(int(close_code.group(1)), 0)
         return self.scalars()[metric]
+
+    def chart_sample(self, now: float | None = None) -> ChartSample:
+        """What the charts show now; starts the next latency window (``chart_latency`` must be set)."""
+        now = self._clock() if now is None else now
+        assert self.chart_latency is not None, "chart_sample() needs chart_latency"
+        return ChartSample(
+            time=now,
+            open_connections=self.open_connections,
+            workers={worker.label: worker.open for worker in self.workers.values()},
+            rates=self.timeline.rates(now),
+            latency=self.chart_latency.roll(),
+        )
 
     def summary(self, now: float | None = None) -> WebSocketSummary:
         """Everything, JSON-ready: what the console table, CSV, JSON file, HTML section and the

@@ -184,6 +184,32 @@ class BreakpointSummary(TypedDict):
     max_users_reached: bool
 
 
+class KindPercentiles(TypedDict):
+    """One kind's latency over the recent window at each chart sample; ``None`` with no samples."""
+
+    p50_ms: list[float | None]
+    p99_ms: list[float | None]
+
+
+class ChartsSummary(TypedDict):
+    """The web UI tab's and the HTML report's charts: one column per series, one entry per sample
+    (``metrics.history.ChartHistory``), every ``interval_s`` seconds."""
+
+    interval_s: float
+    time: list[float]
+    """Epoch seconds of each sample."""
+    open_connections: list[int]
+    workers: dict[str, list[int | None]]
+    """Master only: each worker's open connections (the busiest ``MAX_WORKER_SERIES``, the rest
+    summed as one ``others`` series); ``None`` before a worker's first report."""
+    messages_in_per_s: list[float]
+    messages_out_per_s: list[float]
+    bytes_in_per_s: list[float]
+    bytes_out_per_s: list[float]
+    latency: dict[str, KindPercentiles]
+    """By kind: p50 and p99 of the events of the last ``LATENCY_WINDOW`` samples."""
+
+
 class WebSocketSummary(TypedDict):
     """Everything one run measured; ``thresholds`` and ``aborted`` once it is judged
     (``reports.summary.with_thresholds``)."""
@@ -211,3 +237,5 @@ class WebSocketSummary(TypedDict):
     """With a ``Breakpoint`` shape: the highest load the target sustained."""
     aborted: NotRequired[str | None]
     """Why the run was stopped early by a failing threshold; ``None`` when it was not."""
+    charts: NotRequired[ChartsSummary]
+    """On a master or single process: the series over time the tab and the report chart."""

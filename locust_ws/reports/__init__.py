@@ -1,2 +1,2 @@
 """Everything that renders the one summary dict: the console table, CSV and JSON, the HTML report
-section with its SVG charts, and the web UI tab."""
+section and the web UI tab, with the charts both draw (``charts.js``)."""

@@ -1,30 +1,33 @@
 """The WebSocket section of Locust's HTML report (``--html`` and the web UI's "Download Report").
 
-Locust renders its report from its own template, with no hook for extra content, so the section
-is static HTML (tables and inline SVG charts, no script) placed just before ``</body>``: it shows
-below Locust's report and needs nothing else to render. Pure functions.
+Locust's report is its React app rendering the run's data, with no hook for extra content: the
+section goes in just before ``</body>`` as HTML tables plus the chart data, and ``charts.js``
+(inlined with it) moves it among Locust's own sections once they render, right after Locust's
+"Charts", gives its headings and tables the classes of Locust's (the same MUI styles) and draws
+the charts. Pure functions.
 """
 
 from __future__ import annotations
 
 import html
+import json
+from importlib.resources import files
 
 from ..metrics.collector import SCALAR_METRICS
 from ..metrics.histograms import format_ms
 from ..metrics.summary_types import WebSocketSummary
 from ..metrics.thresholds import format_value
 from .summary import LATENCY_KEYS, breakpoint_lines, host_lines, latency_rows, server_lines, worker_label
-from .svg import line_chart
 
 SECTION_ID = "locust-ws"
+CHARTS_ID = "locust-ws-charts"
 _STYLE = (
-    "#locust-ws{font-family:Roboto,Helvetica,Arial,sans-serif;padding:16px 24px;max-width:1200px}"
-    "#locust-ws table{border-collapse:collapse;margin:8px 0 20px}"
-    "#locust-ws th,#locust-ws td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}"
-    "#locust-ws th:first-child,#locust-ws td:first-child{text-align:left}"
-    "#locust-ws .text td,#locust-ws .text th{text-align:left}"
+    "#locust-ws{font-family:inherit}#locust-ws h3{font-weight:500;font-size:1.25rem;margin:24px 0 8px}"
+    "#locust-ws table{margin-bottom:8px}#locust-ws .MuiTableContainer-root{margin-bottom:8px}"
     "#locust-ws .fail{color:#c62828;font-weight:bold}#locust-ws .pass{color:#2e7d32;font-weight:bold}"
 )
+CHARTS_SCRIPT = files(__package__).joinpath("charts.js").read_text(encoding="utf-8")
+"""Draws the charts: of the report here, of the web UI tab in ``webui``."""
 
 
 def _table(head: list[str], rows: list[list[str]], text: bool = False) -> str:
@@ -37,7 +40,7 @@ def _table(head: list[str], rows: list[list[str]], text: bool = False) -> str:
 
 def render_section(summary: WebSocketSummary) -> str:
     """The section for a summary (``WebSocketMetrics.summary()``, optionally ``with_thresholds``)."""
-    parts = [f'<section id="{SECTION_ID}"><style>{_STYLE}</style><h2>WebSockets (locust-ws)</h2>']
+    parts = [f'<section id="{SECTION_ID}"><style>{_STYLE}</style><h2>WebSockets</h2>']
     if aborted := summary.get("aborted"):
         parts.append(f'<p class="fail">Aborted early: {html.escape(aborted)}</p>')
     if summary.get("thresholds"):
@@ -89,21 +92,11 @@ def render_section(summary: WebSocketSummary) -> str:
     if lines := server_lines(summary):
         parts.append("<h3>Server health (" + html.escape(", ".join(summary["server"]["targets"])) + ")</h3>")
         parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
-    points = summary["timeline"]["points"]
-    seconds = [point[0] for point in points]
-    parts.append(
-        line_chart("Open connections", seconds, [("open", "#1976d2", [point[3] for point in points])])
-    )
-    parts.append(
-        line_chart(
-            "Messages per second",
-            seconds,
-            [
-                ("in", "#2e7d32", [point[1] for point in points]),
-                ("out", "#ef6c00", [point[2] for point in points]),
-            ],
-        )
-    )
+    if charts := summary.get("charts"):
+        data = json.dumps(charts).replace("</", "<\\/")  # no "</script>" inside the script
+        parts.append(f'<h3>Over time</h3><div id="{CHARTS_ID}"></div>')
+        parts.append(f'<script type="application/json">{data}</script>')
+    parts.append(f"<script>{CHARTS_SCRIPT}</script>")
     parts.append("</section>")
     return "".join(parts)
 

@@ -18,6 +18,7 @@ from ..metrics.summary_types import (
     PERCENTILE_KEYS,
     TIME_KEYS,
     BreakpointSummary,
+    ChartsSummary,
     HostSummary,
     LatencyStats,
     ServerHealthSummary,
@@ -56,6 +57,13 @@ def with_server(summary: WebSocketSummary, server: ServerHealthSummary) -> WebSo
     health = summary.copy()
     health["server"] = server
     return health
+
+
+def with_charts(summary: WebSocketSummary, charts: ChartsSummary) -> WebSocketSummary:
+    """The summary plus its series over time (``metrics.history``)."""
+    charted = summary.copy()
+    charted["charts"] = charts
+    return charted
 
 
 def with_breakpoint(summary: WebSocketSummary, found: BreakpointSummary) -> WebSocketSummary:

@@ -3,7 +3,9 @@
 Extended the way Locust supports (its ``examples/extend_web_ui.py``): the tab and its table
 columns go into ``template_args`` (``extended_tabs``, ``extended_tables``), and every
 ``/stats/requests`` response, which the UI polls every 2 s, gets the tab's rows as
-``extended_stats``. Locust's tab shows one table, so every row has the same columns: a metric, its
+``extended_stats``. Locust's extended tabs hold a table alone: the page gets ``charts.js`` too,
+which draws the charts under the table from ``/ws/charts`` (the summary's ``charts``) every 2 s.
+Locust's tab shows one table, so every row has the same columns: a metric, its
 value, failures and, for latency rows, the percentiles: every ``SCALAR_METRICS`` entry by its label,
 the live rates and gauges per worker, the latency rows and the close codes. The web UI's HTML report
 download gets the same section as ``--html``.
@@ -18,8 +20,9 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from ..metrics.histograms import format_ms
-from ..metrics.summary_types import PERCENTILE_KEYS, TimeKey, WebSocketSummary
-from .html import inject_section, render_section
+from ..metrics.history import ChartHistory
+from ..metrics.summary_types import PERCENTILE_KEYS, ChartsSummary, TimeKey, WebSocketSummary
+from .html import CHARTS_SCRIPT, inject_section, render_section
 from .summary import (
     breakpoint_lines,
     format_csv,
@@ -85,6 +88,11 @@ def tab_rows(summary: WebSocketSummary) -> list[dict[str, Any]]:
     return rows
 
 
+def empty_charts() -> ChartsSummary:
+    """Charts of no samples (before the first test)."""
+    return ChartHistory().summary()
+
+
 def install_tab(web_ui: Any, summary_source: SummarySource) -> None:
     """Add the tab, its live rows, the JSON and CSV routes and the report section to ``web_ui``
     (a ``locust.web.WebUI``); ``summary_source()`` returns the current summary."""
@@ -109,7 +117,15 @@ def install_tab(web_ui: Any, summary_source: SummarySource) -> None:
         elif request.path == "/stats/report" and response.status_code == 200:
             section = render_section(summary_source())
             response.set_data(inject_section(response.get_data(as_text=True), section))
+        elif request.path == "/" and response.status_code == 200 and response.mimetype == "text/html":
+            page = response.get_data(as_text=True)
+            response.set_data(inject_section(page, f"<script>{CHARTS_SCRIPT}</script>"))
         return response
+
+    @app.route("/ws/charts")
+    @web_ui.auth_required_if_enabled
+    def websocket_charts() -> Response:
+        return jsonify(summary_source().get("charts") or empty_charts())
 
     @app.route("/ws/stats")
     @web_ui.auth_required_if_enabled

@@ -600,7 +600,7 @@ class WebSocketConnection:
         try:
             # Bounded: a server that stopped reading must not hold the close forever.
             with contextlib.suppress(OSError, websocket.WebSocketException):
-                gevent.with_timeout(self.close_timeout, ws.send_close, code, reason, timeout_value=None)
+                ws.send_close(code, reason, self.close_timeout)  # SendTimeout is an OSError
             reader.join(timeout=max(self.close_timeout - (perf_counter() - start), 0.0))
             if not reader.dead:
                 error = CloseTimeout(self.close_timeout)
@@ -803,7 +803,10 @@ class WebSocketConnection:
         closed: Closed | None = None
         if not events:
             return closed
-        if self._pacer is not None:  # a slow consumer: what the socket held is read, then a pause
+        if self._pacer is not None and not self._closing:
+            # A slow consumer: what the socket held is read, then a pause. Once closing, the
+            # backlog before the server's close frame is drained at full speed, as a client that
+            # stopped processing does.
             gevent.sleep(self._pacer.pause_after(len(events), perf_counter()))
         on_data = self._on_data
         for event in events:

@@ -29,6 +29,7 @@ from ..protocol.connection import Closed, Event, Initiator, Message
 from ..protocol.frames import OPCODE_BINARY, OPCODE_TEXT
 from .reading import Deliver, End, GreenletReading, Reading
 from .sources import SourceAddressAdapter, source_failure
+from .wire import SendTimeout
 
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 _CONTENT_TYPE = {"Content-Type": "text/plain;charset=UTF-8"}
@@ -194,10 +195,12 @@ class PollingTransport:
             )
         return False
 
-    def send_close(self, status: int = 1000, reason: str = "") -> None:
-        """End the Engine.IO session (a close packet); the poll in flight then reads as closed."""
+    def send_close(self, status: int = 1000, reason: str = "", timeout: float | None = None) -> None:
+        """End the Engine.IO session (a close packet), within ``timeout`` seconds when given
+        (``SendTimeout`` after); the poll in flight then reads as closed."""
         self._closing = True
-        self.send(b"1")
+        with gevent.Timeout(timeout, SendTimeout):
+            self.send(b"1", timeout=timeout)
 
     def shutdown(self) -> None:
         """Drop the HTTP connections and end a poll in flight (closing a ``requests`` session

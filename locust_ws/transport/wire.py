@@ -77,7 +77,7 @@ class Transport(Protocol):
     def start_reading(self, deliver: Deliver, end: End) -> Reading: ...
     def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> bool: ...
     def ping(self, payload: bytes = b"") -> None: ...
-    def send_close(self, status: int = 1000, reason: str = "") -> None: ...
+    def send_close(self, status: int = 1000, reason: str = "", timeout: float | None = None) -> None: ...
     def lose(self, reason: str) -> Closed: ...
     def shutdown(self) -> None: ...
 
@@ -249,12 +249,28 @@ class WireSocket:
         with self._send_lock:
             _send_all(self.sock, self.protocol.send_ping(payload, perf_counter()))
 
-    def send_close(self, status: int = 1000, reason: str = "") -> None:
-        """Start the closing handshake; nothing when a close frame was sent or received already."""
+    def send_close(self, status: int = 1000, reason: str = "", timeout: float | None = None) -> None:
+        """Start the closing handshake; nothing when a close frame was sent or received already.
+        With ``timeout`` a close frame not on the wire within that many seconds (the frames before
+        it, or a full socket buffer: a server that stopped reading) raises ``SendTimeout``. As in
+        ``send``, the common case starts no timer: a timer per close was 5% of handshake churn."""
         frame = self.protocol.send_close(status, reason)
-        if frame:
-            with self._send_lock:
-                _send_all(self.sock, frame)
+        if not frame:
+            return
+        lock = self._send_lock
+        started = monotonic() if timeout is not None and lock.locked() else None
+        if started is not None and not lock.acquire(timeout=timeout):
+            raise SendTimeout(f"close waited {timeout:g} s for the frames before it")
+        if started is None:
+            lock.acquire()
+        try:
+            sent = self.sock.send(frame)
+            if sent < len(frame):
+                left = None if timeout is None else max((started or monotonic()) + timeout - monotonic(), 0.0)
+                with gevent.Timeout(left, SendTimeout):
+                    self.sock.sendall(memoryview(frame)[sent:])
+        finally:
+            lock.release()
 
     def lose(self, reason: str) -> Closed:
         """Give the connection up for ``reason`` (no pong, a stuck send): it ends as lost (1006)
@@ -295,7 +311,7 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
     timeout = options.get("timeout")
     source_address = options.pop("source_address", None)
     deadline = None if timeout is None else monotonic() + timeout
-    hostname, port, resource, secure = parse_url(url)
+    hostname, port, resource, secure = _parsed_url(url)
     if secure or _proxied(hostname, options) or handshake.overrides_reserved(options.get("header")):
         return _open_with_websocket_client(url, options, offer, protocol, deadline, source_address)
     sock = _connect(hostname, port, timeout, source_address, options.get("sockopt", ()))
@@ -328,6 +344,11 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
         sock.close()
         raise
     return WireSocket(sock, protocol(deflate=deflate), early, subprotocol)
+
+
+_parsed_url = functools.lru_cache(maxsize=256)(parse_url)
+"""websocket-client's ``parse_url`` (host, port, resource, secure), cached: a handshake-churning
+user connects to the same URL again and again."""
 
 
 def _negotiated(headers: dict[str, str], offer: DeflateOptions | None) -> PerMessageDeflate | None:

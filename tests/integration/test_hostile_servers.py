@@ -243,6 +243,31 @@ def test_a_request_to_a_server_that_stops_reading_fails_within_its_timeout(
     assert re.search(rf"(within|after) {REQUEST_TIMEOUT:g} s", str(event.exception)), str(event.exception)
 
 
+CLOSE_TIMEOUT = 1.0
+
+
+def test_close_behind_a_send_the_server_never_reads_ends_within_close_timeout(
+    deaf_server, environment, event_log
+):
+    """close() while another greenlet's frame is stuck in a full pipe: the close frame cannot go
+    out, and close() gives up after close_timeout with a ``close`` failure instead of waiting
+    behind the stuck send."""
+    session = ws_session(deaf_server.url, environment, close_timeout=CLOSE_TIMEOUT)
+    session.connect("/deaf")
+    stuck = gevent.spawn(session.send, {"blob": "x" * pipe_filling_size()})
+    try:
+        gevent.sleep(0.5)  # the send fills the pipe and blocks, holding the connection's sends
+        assert not stuck.dead, "the pipe-filling send finished: the server read it"
+        outcome = run_bounded(session.close, HANG_BOUND)
+    finally:
+        deaf_server.stop()
+        stuck.kill(block=True, timeout=5)
+    assert outcome.finished, f"close still blocked after {outcome.seconds:.1f} s"
+    assert outcome.seconds < CLOSE_TIMEOUT + 2.5, f"close took {outcome.seconds:.1f} s"
+    [event] = event_log.named("close /deaf")
+    assert re.search(rf"within {CLOSE_TIMEOUT:g} s", str(event.exception)), str(event.exception)
+
+
 # -- defect 6: server-controlled bytes in failure texts --------------------------------------------
 
 GARBAGE_CONNECTS = 30

@@ -40,7 +40,8 @@ def read_feed(url: str, environment, seconds: float, **options) -> tuple[WebSock
     """Subscribe to a fast ``/feed`` topic and read it for ``seconds``; what was seen by then."""
     http = url.replace("ws://", "http://")
     token = fetch_json(f"{http}/login", "POST", {"username": "reader"})["token"]
-    session = WebSocketSession(url, environment.events.request, ping_interval=0, backoff=None, **options)
+    options.setdefault("ping_interval", 0)
+    session = WebSocketSession(url, environment.events.request, backoff=None, **options)
     reading = ReaderStats()
     session.on_message(lambda message: reading.saw(message["seq"]) if "seq" in message else None)
     session.connect("/feed", query={"token": token, "rate": PUSH_RATE, "pad": PAD_BYTES})
@@ -60,7 +61,7 @@ def test_a_slow_reader_reads_at_its_rate_and_reports_its_lag_apart(demo_url, env
     assert not event_log.named("server push")
 
 
-def test_what_the_slow_reader_sees_tells_the_servers_policy(feed_server, environment):
+def test_what_the_slow_reader_sees_tells_the_servers_policy(feed_server, environment, event_log):
     action, url = feed_server
     read_for_s = 4.0
     slow, reading = read_feed(url, environment, read_for_s, receive_rate=READ_RATE, receive_buffer=4096)
@@ -78,3 +79,27 @@ def test_what_the_slow_reader_sees_tells_the_servers_policy(feed_server, environ
     assert server["slow_consumers_closed"] == (1 if action == "close" else 0)
     if action == "buffer":
         assert server["send_queue_peak"] > SEND_QUEUE
+    if action != "close":  # it closes itself: the backlog drained, the server's close frame whole
+        assert slow.close_code == 1000, slow.close_reason
+        assert not event_log.failures(), event_log.failures()
+
+
+def test_pongs_and_close_replies_never_land_inside_a_push_the_reader_has_not_drained(
+    feed_server, environment, event_log
+):
+    """The server answers pings and close frames from its reader greenlet while its pusher may be
+    half-way through a frame the slow client has not taken: the frames must not interleave."""
+    action, url = feed_server
+    slow, _ = read_feed(
+        url, environment, 2.0, receive_rate=READ_RATE, receive_buffer=4096, ping_interval=0.05
+    )
+    slow.close()
+    assert event_log.successes("ping")
+    if action == "close":  # the server's own close frame came through whole, after a whole push
+        assert (slow.close_code, slow.close_reason) == (1008, "slow consumer")
+        assert [str(event.exception) for event in event_log.failures()] == [
+            "closed by server with code 1008: slow consumer"
+        ]
+    else:
+        assert slow.close_code == 1000, slow.close_reason
+        assert not event_log.failures(), event_log.failures()

@@ -35,6 +35,14 @@ def test_cluster_wide_metrics_pass_thresholds_and_exit_0(tmp_path):
     assert echo["count"] == stats_rows(output)["echo"][0]
     assert echo["samples"] == echo["count"] and 0 < echo["p50_ms"] < 5000
     assert "Per worker: worker 0 open 0 peak 3; worker 1 open 0 peak 3" in output
+    # the charts over time: each worker's open connections from its reports, latency per kind
+    charts = summary["charts"]
+    assert sorted(charts["workers"]) == ["worker 0", "worker 1"]
+    assert [
+        max(value or 0 for value in charts["workers"][worker]) for worker in sorted(charts["workers"])
+    ] == [3, 3]
+    assert max(charts["open_connections"]) == 6 and len(charts["time"]) >= 2
+    assert any(p50 is not None and p50 > 0 for p50 in charts["latency"]["request"]["p50_ms"])
 
 
 def test_a_threshold_failed_by_the_cluster_exits_with_the_threshold_code(tmp_path):

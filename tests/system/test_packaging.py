@@ -62,6 +62,11 @@ def test_wheel_carries_every_module_of_the_source_tree(wheel: Path):
         assert name in shipped, f"{name} is not in the wheel: list its package under packages in setup.cfg"
 
 
+def test_wheel_carries_the_chart_script_the_tab_and_the_report_draw_with(wheel: Path):
+    name = "locust_ws/reports/charts.js"
+    assert read(wheel, name) == (ROOT / name).read_bytes(), "list it under package_data in setup.cfg"
+
+
 def test_wheel_carries_the_example_locustfiles_as_they_are(wheel: Path):
     assert EXAMPLES, "no example locustfiles in locustfiles/"
     for name in EXAMPLES:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -20,67 +14,9 @@ from locust_ws.demo import start_demo_process, stop_demo_process
 
 from ..support.locust_cluster import free_port
 from ..support.paths import ROOT
+from ..support.web_ui import fetch, require_browser, web_ui_run
 
 PROBE = ROOT / "tests" / "support" / "webui_probe.py"
-
-
-def require_browser() -> None:
-    """Skip without Chromium or playwright, except in CI (CI=true), where .ci/run installs both
-    and their absence must fail the build."""
-    missing = [
-        what
-        for what, present in (
-            ("chromium (apt-get install chromium)", shutil.which("chromium") is not None),
-            ("playwright (pip install -e .[test])", importlib.util.find_spec("playwright") is not None),
-        )
-        if not present
-    ]
-    if missing:
-        message = "the web UI browser test needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read().decode()
-
-
-def wait_for_web_ui(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            assert process.poll() is None, "locust exited before its web UI came up"
-            assert time.monotonic() < deadline, "the web UI did not come up"
-            time.sleep(0.2)
-
-
-@contextlib.contextmanager
-def web_ui_run(locustfile: Path, args: Sequence[str], tmp_path: Path) -> Iterator[str]:
-    """``locust -f locustfile --autostart`` with its web UI on a free loopback port, stopped on
-    the way out; yields the web UI's URL once it answers."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (tmp_path / "locust.log").open("w") as log:
-        locust = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "locust", "-f", str(locustfile), "--autostart"),
-                *("--web-host", "127.0.0.1", "--web-port", str(port), *args),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        try:
-            wait_for_web_ui(url, locust)
-            yield url
-        finally:
-            locust.terminate()
-            locust.wait(timeout=30)
 
 
 def probe_tab(url: str, *args: str) -> dict:
@@ -92,11 +28,58 @@ def probe_tab(url: str, *args: str) -> dict:
     return json.loads(probe.stdout)
 
 
+DOCS_CHARTS = ("--charts-points", "15", "--timeout", "80") if os.environ.get("LOCUST_WS_DOCS") else ()
+"""``LOCUST_WS_DOCS=1`` with the screenshot variables: pictures for docs/, with 30 s of charts."""
+
+
+def test_the_tab_charts_each_workers_open_connections_in_headless_chromium(tmp_path):
+    """A master and 2 workers: the open-connections chart has the cluster's line and one per
+    worker, from the workers' reports, growing poll by poll."""
+    require_browser()
+    screenshot = os.environ.get("LOCUST_WS_CHARTS_SCREENSHOT") or str(tmp_path / "charts.png")
+    port = free_port()
+    master = ("--master", "--master-bind-host=127.0.0.1", f"--master-bind-port={port}", "--expect-workers=2")
+    locustfile = ROOT / "locustfiles" / "echo.py"
+    with web_ui_run(locustfile, (*master, "-u", "6", "-r", "6", "-t", "90s"), tmp_path) as url:
+        worker = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(locustfile),
+            "--worker",
+            "--master-port",
+            str(port),
+        ]
+        workers = [
+            subprocess.Popen(
+                [*worker, "--master-host=127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        try:
+            seen = probe_tab(url, "--charts", "--charts-screenshot", screenshot, *DOCS_CHARTS)
+        finally:
+            for process in workers:
+                process.kill()
+                process.wait()
+    first, later = seen["charts"]
+    assert later["Open connections"]["series"] == ["total", "worker 0", "worker 1"]
+    assert first["Open connections"]["points"] < later["Open connections"]["points"]
+    assert "Latency of request (ms)" in later
+    assert Path(screenshot).stat().st_size > 10_000
+
+
 def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     require_browser()
     screenshot = os.environ.get("LOCUST_WS_SCREENSHOT")
+    report_screenshot = os.environ.get("LOCUST_WS_REPORT_SCREENSHOT") or str(tmp_path / "report.png")
     with web_ui_run(ROOT / "locustfiles" / "echo.py", ("-u", "5", "-r", "5", "-t", "90s"), tmp_path) as url:
-        seen = probe_tab(url, *(("--screenshot", screenshot) if screenshot else ()))
+        seen = probe_tab(
+            url,
+            *("--charts", "--report", "--report-screenshot", report_screenshot),
+            *(("--screenshot", screenshot, *DOCS_CHARTS) if screenshot else ()),
+        )
         stats = json.loads(fetch(f"{url}/ws/stats"))
         report = fetch(f"{url}/stats/report")
         csv_text = fetch(f"{url}/ws/csv")
@@ -111,6 +94,25 @@ def test_websockets_tab_shows_live_numbers_in_headless_chromium(tmp_path):
     assert stats["metrics"]["open_connections"] == 5
     assert report.index('<div id="root">') < report.index('<section id="locust-ws">')
     assert csv_text.startswith("Metric,Type,Kind,Name,") and "\nlatency,WS,request,echo," in csv_text
+    # the charts under the table: one per metric, drawn again with more samples at a later poll
+    first, later = seen["charts"]
+    titles = list(later)
+    assert titles[:3] == ["Open connections", "Messages per second", "Bytes per second"]
+    assert {"Latency of connect (ms)", "Latency of request (ms)"} <= set(titles[3:])  # and ping, later
+    assert later["Latency of request (ms)"]["series"] == ["p50", "p99"]
+    assert later["Messages per second"]["series"] == ["in", "out"]
+    assert later["Open connections"]["series"] == ["total"]  # no workers in a single process
+    assert 2 <= first["Open connections"]["points"] < later["Open connections"]["points"]
+    assert stats["charts"]["open_connections"][-1] == 5
+    # the report's section sits among Locust's own, styled as they are
+    placed = seen["report"]
+    assert placed["in_root"], placed
+    headings = placed["sibling_headings"]
+    assert headings.index("Charts") + 1 == headings.index("WebSockets") < headings.index("Final ratio")
+    assert placed["heading_class"] == placed["locust_heading_class"]
+    assert "MuiTable-root" in placed["table_class"]
+    assert set(titles) <= set(placed["charts"])  # the report, read later, may chart a kind more
+    assert Path(report_screenshot).stat().st_size > 10_000
 
 
 BREAKPOINT_LOCUSTFILE = """

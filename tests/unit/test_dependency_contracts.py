@@ -278,3 +278,36 @@ def test_gevent_websocket_socket_can_take_the_demo_class():
         ws = WebSocket({}, io.BytesIO(), None)
         ws.__class__ = DemoWebSocket
         assert isinstance(ws, DemoWebSocket)
+
+
+def test_locust_stats_outputs_read_entries_through_the_methods_and_columns_we_override():
+    with contract(
+        "locust",
+        "EntriesDict, RequestStats.clear_all/serialize_stats, StatsEntry.to_string's '|' cells, "
+        "to_dict's time keys, StatsCSV._requests_data_rows, StatsCSVFileWriter._stats_history_data_rows "
+        "and their column titles, the web UI's rounded Median/Average and its Min column",
+        "reports/locust_stats.py (blank_untimed_cells, BLANK_CELLS_SCRIPT)",
+    ):
+        import locust
+        from locust.stats import EntriesDict, RequestStats, StatsCSV, StatsCSVFileWriter
+
+        stats = RequestStats()
+        assert type(stats.entries) is EntriesDict
+        stats.log_request("WS", "recv", None, 0)  # type: ignore[arg-type]
+        assert stats.entries["recv", "WS"].num_none_requests == 1
+        assert len(stats.entries["recv", "WS"].to_string().split("|")) == 3
+        keys = stats.entries["recv", "WS"].to_dict()
+        assert {"min_response_time", "max_response_time", "avg_response_time", "median_response_time"} <= set(
+            keys
+        )
+        assert {"min_response_time", "max_response_time", "total_response_time"} <= set(
+            stats.serialize_stats()[0]
+        )
+        for method in (StatsCSV._requests_data_rows, StatsCSVFileWriter._stats_history_data_rows):
+            assert list(inspect.signature(method).parameters)[:2] == ["self", "csv_writer"]
+        columns = StatsCSV(Environment(), [0.5]).requests_csv_columns
+        assert {"Type", "Name", "Median Response Time", "Min Response Time", "50%"} <= set(columns)
+        assets = Path(locust.__file__).parent / "webui" / "dist" / "assets"
+        bundle = "".join(path.read_text(encoding="utf-8", errors="replace") for path in assets.glob("*.js"))
+        for title in ("`Median (ms)`,round:2", "`Average (ms)`,round:2", "`Min (ms)`"):
+            assert title in bundle, f"the web UI's Statistics table no longer has {title}"

@@ -9,9 +9,17 @@ import json
 import re
 
 from locust_ws import WebSocketMetrics
+from locust_ws.metrics.history import ChartHistory, ChartSample
 from locust_ws.metrics.thresholds import evaluate, parse_thresholds
 from locust_ws.reports.html import inject_section, render_section
-from locust_ws.reports.summary import CSV_HEADER, format_console, format_csv, format_json, with_thresholds
+from locust_ws.reports.summary import (
+    CSV_HEADER,
+    format_console,
+    format_csv,
+    format_json,
+    with_charts,
+    with_thresholds,
+)
 from locust_ws.reports.webui import COLUMNS, tab_rows
 
 from .test_metrics import Clock, fire
@@ -61,9 +69,13 @@ def test_json_summary_carries_threshold_verdicts():
     assert summary["close_codes"] == {"1000": 1, "1006": 1}
 
 
-def test_html_section_has_tables_and_charts_and_goes_before_body_end():
-    section = render_section(run_summary())
-    assert section.count("<svg") == 2 and "Open connections" in section
+def test_html_section_has_tables_and_its_chart_data_and_goes_before_body_end():
+    history = ChartHistory()
+    history.add(ChartSample(1_000.0, 3, {}, (1.0, 2.0, 3.0, 4.0), {"request": (0.3, 0.5)}))
+    section = render_section(with_charts(run_summary(), history.summary()))
+    data = re.search(r'<script type="application/json">(.*?)</script>', section)
+    assert data and json.loads(data.group(1))["latency"]["request"]["p99_ms"] == [0.5]
+    assert 'id="locust-ws-charts"' in section and "placeInReport" in section
     assert '<span class="fail">FAIL</span>' in section and "close_code_1006&lt;1" in section
     page = inject_section("<html><body><div id='root'></div></body></html>", section)
     assert page.index("id='root'") < page.index('id="locust-ws"') < page.index("</body>")

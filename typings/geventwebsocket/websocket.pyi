@@ -13,6 +13,7 @@ class Header:
     opcode: int
     flags: int
     length: int
+    def unmask_payload(self, payload: bytes) -> bytes: ...
     @classmethod
     def decode_header(cls, stream: Any) -> Header: ...
     @classmethod
