@@ -37,6 +37,14 @@ IDLE_READERS = 2
 """Pooled reader greenlets kept waiting for work; more are made while deliveries block."""
 
 
+class _ReaderGreenlet(gevent.Greenlet):
+    """A reader greenlet started without gevent's record of the stack that spawned it (ten frames
+    walked and kept per greenlet, for debugging tools only)."""
+
+    __slots__ = ()
+    spawning_stack_limit = 0
+
+
 class Reading(Protocol):
     """A connection being read, as its session sees it."""
 
@@ -58,7 +66,7 @@ class GreenletReading:
     __slots__ = ("_greenlet",)
 
     def __init__(self, read: Callable[[], list[Event]], deliver: Deliver, end: End) -> None:
-        self._greenlet = gevent.spawn(_read_loop, read, deliver, end)
+        self._greenlet = _ReaderGreenlet.spawn(_read_loop, read, deliver, end)
 
     @property
     def dead(self) -> bool:
@@ -184,7 +192,7 @@ class _Readers:
             self._idle.pop().switch(reading)
         else:
             self._waiting.append(reading)
-            gevent.spawn(self._work)
+            _ReaderGreenlet.spawn(self._work)
 
     def _work(self) -> None:
         me = gevent.getcurrent()
