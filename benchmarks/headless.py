@@ -124,7 +124,8 @@ def locust_generator(user_class: str) -> Generator:
     def command(url: str, users: int, run_s: float, result: Path) -> list[str]:
         arguments = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
         arguments += ["-u", str(users), "-r", str(min(users, SPAWN_RATE)), "-H", url, "-t", f"{run_s:.0f}s"]
-        return [*arguments, "--only-summary", "--json-file", str(result), user_class]
+        # Locust adds ".json" to the name it is given
+        return [*arguments, "--only-summary", "--json-file", str(result.with_suffix("")), user_class]
 
     return Generator("locust-ws", command, _locust_failures, ready_line="All users spawned")
 
@@ -142,14 +143,15 @@ def _locust_failures(result: Path) -> dict:
     }
 
 
-def k6_generator(script: str, k6: str) -> Generator:
-    """``k6/<script>.js`` with one VU per connection."""
+def k6_generator(script: str, k6: str, per_vu: int = 1) -> Generator:
+    """``k6/<script>.js`` with one VU per connection, or per ``per_vu`` connections (``PER_VU``)."""
 
     def command(url: str, users: int, run_s: float, result: Path) -> list[str]:
         arguments = [k6, "run", "--quiet", "--no-summary", "--no-usage-report", "--address", "127.0.0.1:0"]
         for name, value in [
             ("URL", url),
             ("VUS", users),
+            ("PER_VU", per_vu),
             ("DURATION", f"{run_s:.0f}s"),
             ("MESSAGE", SIO_RAW_MESSAGE if script == "socketio" else RAW_MESSAGE),
         ]:
@@ -262,6 +264,61 @@ def measure(
         **failures,
     }
     return figures, after["cpu_s"] - before["cpu_s"]
+
+
+def start_generator(
+    generator: Generator, url: str, users: int, urls: str
+) -> tuple[subprocess.Popen, Path, Path]:
+    """Start ``generator`` for ``users`` on ``url``, with ``BENCH_URLS=urls`` (every server, for
+    user classes that spread over them), pinned like every generator; returns the process, its
+    log (stderr) and its result file, in a scratch directory ``stop_generator`` removes."""
+    scratch = Path(tempfile.mkdtemp(prefix="locust-ws-bench-"))
+    result, log = scratch / "result.json", scratch / "stderr.txt"
+    run_s = READY_TIMEOUT_S * 2 + 60
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [*pin(1), *generator.command(url, users, run_s, result)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=HERE,
+            env={**os.environ, **(generator.env or {}), "BENCH_URLS": urls},
+        )
+    return process, log, result
+
+
+def stop_generator(process: subprocess.Popen, log: Path) -> None:
+    """SIGTERM (Locust writes its results), then remove the scratch directory but the result."""
+    stop_demo_process(process, timeout=120)
+    log.unlink(missing_ok=True)
+
+
+def wait_for_most(targets: list[NodeTarget], wanted: int, process: subprocess.Popen) -> int:
+    """Wait until ``wanted`` connections are open over ``targets``, or their number stopped
+    growing for 30 s (a limit was reached); returns how many are open."""
+    deadline = time.monotonic() + READY_TIMEOUT_S * 2
+    best, since = 0, time.monotonic()
+    while time.monotonic() < deadline and process.poll() is None:
+        now = sum(target.stats()["open"] for target in targets)
+        if now >= wanted:
+            return now
+        if now > best:
+            best, since = now, time.monotonic()
+        elif best and time.monotonic() - since > 30:
+            return now
+        time.sleep(0.5)
+    return best
+
+
+def ping_rows(result: Path) -> tuple[int, int]:
+    """The ``ping`` row's requests and all failures in Locust's ``--json-file`` ``result``."""
+    try:
+        rows = json.loads(result.read_text())
+    except (OSError, ValueError):
+        return 0, 0
+    finally:
+        shutil.rmtree(result.parent, ignore_errors=True)
+    pings = sum(row["num_requests"] for row in rows if row["name"] == "ping")
+    return pings, sum(row["num_failures"] for row in rows)
 
 
 def opened(users: int) -> Ready:

@@ -8,8 +8,10 @@ the host comes from ``--host``.
 
 from __future__ import annotations
 
+import os
+
 from locust import User, constant, task
-from payloads import MESSAGE, SIO_MESSAGE
+from payloads import CONNECTIONS_PER_USER, MESSAGE, SIO_MESSAGE
 
 from locust_ws import SocketIOUser, WebSocketUser
 
@@ -50,6 +52,25 @@ class IdleUser(WebSocketUser):
     @task
     def hold(self) -> None:
         pass
+
+
+class ManyIdleUser(IdleUser):
+    """``CONNECTIONS_PER_USER`` held connections per user, each with the default heartbeat."""
+
+    connections_per_user = CONNECTIONS_PER_USER
+
+
+class SpreadIdleUser(ManyIdleUser):
+    """``ManyIdleUser`` with a ping every 5 s, spread round-robin over the servers in
+    ``BENCH_URLS`` (comma-separated): one server process cannot take 20,000 connections on a
+    machine whose open-files limit is 20,000."""
+
+    ping_interval = 5.0
+
+    def on_start(self) -> None:
+        urls = os.environ["BENCH_URLS"].split(",")
+        self.path = f"{urls[self.user_index % len(urls)]}/echo"
+        super().on_start()
 
 
 class PlainIdleUser(User):

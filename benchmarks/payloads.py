@@ -12,3 +12,5 @@ MESSAGE_ID = "0123456789abcdef-12345"
 RAW_MESSAGE = json.dumps({**MESSAGE, "id": MESSAGE_ID}, separators=(",", ":"))
 SIO_MESSAGE = {"text": "x" * 32}
 SIO_RAW_MESSAGE = json.dumps(SIO_MESSAGE, separators=(",", ":"))
+CONNECTIONS_PER_USER = 100
+"""Connections each ``ManyIdleUser`` holds (k6: each VU of ``k6/idle_many.js``)."""

@@ -1,6 +1,6 @@
 """Benchmarks: figures and ratios measured in one run, printed as a table.
 
-    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,...,compression,locust-idle]
+    python benchmarks/run.py [--quick | --tiny] [--only echo,handshake,...,locust-idle,locust-idle-20k]
 
 Two tables. The first runs Locust users in a ``LocalRunner`` inside ``scenarios.py`` against the
 demo server. The second is what users run: ``locust --headless`` with ``headless_locustfile.py``,
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -51,14 +52,21 @@ from headless import (
     measure,
     opened,
     pin,
+    ping_rows,
     raise_open_files_limit,
+    start_generator,
     started,
+    stop_generator,
+    wait_for_most,
 )
-from procfs import process_cpu
+from payloads import CONNECTIONS_PER_USER
+from procfs import process_cpu, process_rss_kib
 
 from locust_ws.demo import start_demo_process, stop_demo_process
 
 HERE = Path(__file__).resolve().parent
+FD_HEADROOM = 200
+"""Descriptors a Locust process needs besides its sockets (logs, pipes, /proc reads, epoll)."""
 SATURATED = 0.9  # a side busy this much of the window is the one that limits the rate
 
 
@@ -74,15 +82,17 @@ class Sizes:
     """Connections of the real Locust runs' echo and Socket.IO scenarios (handshake: ``handshake_users``)."""
     locust_idle: tuple[int, int]
     """The two connection counts whose RSS difference gives the KiB per idle connection."""
+    locust_idle_most: int
+    """Idle connections one generator process is asked to hold (``locust-idle-20k``)."""
     settle: float
     """Seconds a real run runs once ready before its window starts."""
     compression_users: int
     """Connections of the permessage-deflate trade-off scenario."""
 
 
-FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 2.0, 50)
-QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 1.0, 50)
-TINY = Sizes(0.3, (5,), 2, 20, 3, 3, 5, (20, 40), 0.2, 3)
+FULL = Sizes(10.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 20_000, 2.0, 50)
+QUICK = Sizes(3.0, (50, 500), 20, 10_000, 50, 200, 50, (1_000, 5_000), 20_000, 1.0, 50)
+TINY = Sizes(0.3, (5,), 2, 20, 3, 3, 5, (200, 400), 400, 0.2, 3)
 
 
 @dataclass
@@ -401,15 +411,16 @@ class Held:
 
     @property
     def kib_per_connection(self) -> float:
-        """The RSS a further connection (user) costs: the slope between the two counts, which leaves
-        out what the process costs with none."""
-        users = self.large.figures["users"] - self.small.figures["users"]
-        return (self.large.figures["rss_kib"] - self.small.figures["rss_kib"]) / max(users, 1)
+        """The RSS a further connection costs: the slope between the two counts, which leaves out
+        what the process costs with none."""
+        connections = self.large.figures["connections"] - self.small.figures["connections"]
+        return (self.large.figures["rss_kib"] - self.small.figures["rss_kib"]) / max(connections, 1)
 
     def detail(self) -> str:
         text = ", ".join(
-            f"{held.figures['users']:,} users: {held.figures['open']:,} open, RSS "
-            f"{held.figures['rss_kib'] / 1024:.0f} MB, CPU {held.busy()[0]:.1%}"
+            f"{held.figures['users']:,} users, {held.figures['connections']:,} connections asked: "
+            f"{held.figures['open']:,} open, RSS {held.figures['rss_kib'] / 1024:.0f} MB, "
+            f"CPU {held.busy()[0]:.1%}"
             for held in (self.small, self.large)
         )
         failures = self.large.figures.get("failures")
@@ -419,38 +430,95 @@ class Held:
 
 
 def run_locust_idle(runs: RealRuns) -> None:
-    """KiB per idle connection, one user (k6: one VU) per connection, as the RSS slope between two
-    connection counts; plain Locust ``User``s (no socket) are the reference per-user cost."""
+    """KiB per idle connection as the RSS slope between two connection counts: one user (k6: one
+    VU) per connection, then ``CONNECTIONS_PER_USER`` per user (k6: per VU); plain Locust ``User``s
+    (no socket) are the reference per-user cost."""
 
-    def held(generator: Generator, holds_a_connection: bool = True) -> Held:
-        def at(users: int) -> Result:
-            result = runs.measure(generator, users, "open", opened(users) if holds_a_connection else started)
+    def held(generator: Generator, per_user: int = 1, holds_a_connection: bool = True) -> Held:
+        def at(connections: int) -> Result:
+            users = max(connections // per_user, 1)
+            ready = opened(users * per_user) if holds_a_connection else started
+            result = runs.measure(generator, users, "open", ready)
             result.figures["users"] = users
+            result.figures["connections"] = users * per_user
             return result
 
-        return Held(*(at(users) for users in runs.sizes.locust_idle))
+        return Held(*(at(connections) for connections in runs.sizes.locust_idle))
 
-    ours = held(locust_generator("IdleUser"))
-    plain = held(locust_generator("PlainIdleUser"), holds_a_connection=False)
-    k6 = held(k6_generator("idle", runs.k6)) if runs.k6 else None
-    bare = held(bare_generator("idle"))
-    kib = ours.kib_per_connection
     small, large = runs.sizes.locust_idle
-    enough = ours.large.figures["open"] >= large
-    line(
-        f"locust idle {large // 1000 or large}{'k' if large >= 1000 else ''}",
-        f"{kib:.1f} KiB/conn",
-        f"{kib / max(bare.kib_per_connection, 0.1):.2f}x bare",
-        f"{kib / max(k6.kib_per_connection, 0.1):.2f}x k6" if k6 else "no k6",
-        "-",
-        "target <=16 KiB (6)",
-        verdict(kib, 16.0, 6.0, lower_is_better=True) if enough else "MISSED (connections)",
-    )
-    detail(f"RSS slope from {small:,} to {large:,} idle connections, heartbeat every 30 s; lower is better")
-    detail(f"ours:       {ours.detail()}")
+    plain = held(locust_generator("PlainIdleUser"), holds_a_connection=False)
+    bare = held(bare_generator("idle"))
+    for label, user_class, per_user, target in [
+        ("1/user", "IdleUser", 1, 16.0),
+        (f"{CONNECTIONS_PER_USER}/user", "ManyIdleUser", CONNECTIONS_PER_USER, 6.0),
+    ]:
+        ours = held(locust_generator(user_class), per_user)
+        script = "idle" if per_user == 1 else "idle_many"
+        k6 = held(k6_generator(script, runs.k6, per_user), per_user) if runs.k6 else None
+        kib = ours.kib_per_connection
+        enough = ours.large.figures["open"] >= ours.large.figures["connections"]
+        line(
+            f"locust idle {label}",
+            f"{kib:.1f} KiB/conn",
+            f"{kib / max(bare.kib_per_connection, 0.1):.2f}x bare",
+            f"{kib / max(k6.kib_per_connection, 0.1):.2f}x k6" if k6 else "no k6",
+            "-",
+            f"target <={target:g} KiB",
+            verdict(kib, target, lower_is_better=True) if enough else "MISSED (connections)",
+        )
+        detail(f"RSS slope from {small:,} to {large:,} idle connections, ping every 30 s; lower is better")
+        detail(f"ours:       {ours.detail()}")
+        detail(f"k6:         {k6.detail() if k6 else NO_K6}")
     detail(f"plain User: {plain.detail()} (Locust's own cost per user, no socket)")
-    detail(f"k6:         {k6.detail() if k6 else NO_K6}")
-    detail(f"bare:       {bare.detail()}")
+    detail(f"bare:       {bare.detail()} (websocket-client, a greenlet per connection)")
+
+
+def run_locust_idle_20k(runs: RealRuns) -> None:
+    """The most idle connections one generator process holds with heartbeats (a ping every 5 s),
+    ``CONNECTIONS_PER_USER`` per user, spread over two Node servers (one server process could not
+    accept them all under a 20,000 open-files limit): how many stay open through the window, the
+    pings answered, the RSS and CPU of the generator."""
+    # Locust itself needs descriptors (its CPU monitor reads /proc, and a failed read ends the
+    # run): with the hard limit at 20,000, 20,000 sockets cannot all be held in one process.
+    asked = runs.sizes.locust_idle_most
+    room = resource.getrlimit(resource.RLIMIT_NOFILE)[1] - FD_HEADROOM
+    wanted = min(asked, room // CONNECTIONS_PER_USER * CONNECTIONS_PER_USER)
+    users = wanted // CONNECTIONS_PER_USER
+    second = NodeTarget.start()
+    targets = [runs.target, second]
+    try:
+        generator = locust_generator("SpreadIdleUser")
+        urls = ",".join(target.url for target in targets)
+        process, log, result = start_generator(generator, runs.target.url, users, urls)
+        try:
+            held = wait_for_most(targets, wanted, process)
+            cpu_before, started_at = process_cpu(process.pid), time.monotonic()
+            time.sleep(runs.sizes.seconds)
+            still = sum(target.stats()["open"] for target in targets)
+            cpu = process_cpu(process.pid) - cpu_before
+            seconds = time.monotonic() - started_at
+            rss = process_rss_kib(process.pid)
+        finally:
+            stop_generator(process, log)
+        pings, failures = ping_rows(result)
+    finally:
+        second.stop()
+    line(
+        f"locust idle {f'{asked // 1000}k' if asked >= 1000 else asked}",
+        f"{still:,} held",
+        f"{rss / max(still, 1):.1f} KiB/conn",
+        "-",
+        "-",
+        f"{asked:,} in one process",
+        "MET" if still >= asked else f"MISSED ({asked - still:,} short)",
+    )
+    detail(
+        f"{users} users x {CONNECTIONS_PER_USER} on 2 servers, ping every 5 s: {held:,} open when ready, "
+        f"{still:,} after {seconds:.0f} s; {pings:,} pings in the run, {failures} failures; RSS "
+        f"{rss / 1024:.0f} MB (whole process), CPU {cpu / seconds:.1%}; {wanted:,} asked of {asked:,}: the "
+        f"open-files hard limit is {resource.getrlimit(resource.RLIMIT_NOFILE)[1]:,} and Locust needs "
+        f"{FD_HEADROOM} descriptors of its own"
+    )
 
 
 def run_compression(bench: Bench) -> None:
@@ -493,6 +561,7 @@ REAL_RUNNERS = {
     "locust-handshake": run_locust_handshake,
     "locust-socketio": run_locust_socketio,
     "locust-idle": run_locust_idle,
+    "locust-idle-20k": run_locust_idle_20k,
 }
 """Real ``locust --headless`` runs, k6 and the bare loop against the counting Node server."""
 RUNNERS = {**DEMO_RUNNERS, **REAL_RUNNERS}

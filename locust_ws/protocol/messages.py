@@ -125,21 +125,25 @@ class ExpiredIds:
     """Remembers the ids of requests that timed out, so a reply arriving late is recognised and
     counted instead of being mistaken for an unsolicited message. Bounded: old ids fall out."""
 
+    __slots__ = ("_limit", "_names")
+
     def __init__(self, limit: int = 10_000) -> None:
-        self._names: OrderedDict[Hashable, str] = OrderedDict()
+        self._names: OrderedDict[Hashable, str] | None = None  # made for the first timeout
         self._limit = limit
 
     def add(self, correlation_id: Hashable, name: str) -> None:
+        if self._names is None:
+            self._names = OrderedDict()
         self._names[correlation_id] = name
         if len(self._names) > self._limit:
             self._names.popitem(last=False)
 
     def __len__(self) -> int:
-        return len(self._names)
+        return 0 if self._names is None else len(self._names)
 
     def pop(self, correlation_id: Hashable) -> str | None:
         """The request name of a timed-out id (forgetting it), or ``None`` if it never timed out."""
-        return self._names.pop(correlation_id, None)
+        return None if self._names is None else self._names.pop(correlation_id, None)
 
 
 def stamped_latencies(

@@ -1,5 +1,6 @@
-"""``WebSocketConnection``: one WebSocket connection with its reader greenlet, heartbeat, close
-handshake and background reconnect, and the reporting of all of that.
+"""``WebSocketConnection``: one WebSocket connection with its reading (``transport/reading.py``: no
+greenlet of its own while idle), heartbeat, close handshake and background reconnect, and the
+reporting of all of that.
 
 It knows nothing about what the frames mean. Protocol sessions subclass it: ``WebSocketSession``
 (JSON messages, correlation ids) and ``SocketIOSession`` (Socket.IO packets, over the Engine.IO
@@ -53,12 +54,13 @@ from ..errors import (
 from ..patterns.backoff import Backoff
 from ..patterns.pacing import ReceivePacer
 from ..protocol.codes import NORMAL_CLOSURES, RECONNECT_CLOSE_CODES, CloseCode
-from ..protocol.connection import Closed, Initiator, InvalidState, Message, Pong
+from ..protocol.connection import Closed, Event, Initiator, InvalidState, Message, Pong
 from ..protocol.deflate import CompressionSetting, deflate_options
 from ..protocol.messages import ExpiredIds, stamped_latencies
 from ..protocol.urls import display_path, ws_url
 from ..redaction import connection_secrets
 from ..transport import heartbeats
+from ..transport.reading import Reading
 from ..transport.sources import source_failure
 from ..transport.wire import HandshakeTimeout, SendTimeout, Transport, describe_error, open_websocket
 from .dispatch import HandlerDispatcher
@@ -123,15 +125,6 @@ class _ReplySlot:
             timer.close()
 
 
-class _Reader(gevent.Greenlet):
-    """A connection's reader greenlet, started without gevent's record of the stack that spawned
-    it (ten frames walked and kept per greenlet, for debugging tools only): 1.5 us per connection
-    and the memory of those frames for as long as the connection lives."""
-
-    __slots__ = ()
-    spawning_stack_limit = 0
-
-
 class _CutOff(NamedTuple):
     """A round trip whose caller stopped waiting after its request left: its user was stopped (a
     ``-t`` run ending, a ramp-down) or its own ``gevent.Timeout`` fired. The reader still reports
@@ -144,6 +137,64 @@ class _CutOff(NamedTuple):
 
 class WebSocketConnection:
     """The protocol-independent part of a session; not used directly."""
+
+    # Slots, not a dict: an idle connection is mostly its session object, and a 53-key instance
+    # dict is 1.5 KiB of it. Protocol sessions add theirs, with a __dict__ for the locustfile's own.
+    __slots__ = (
+        "_awaiting_pong",
+        "_closing",
+        "_connect_args",
+        "_connect_hooks",
+        "_connect_name",
+        "_cut_off",
+        "_expired",
+        "_given_up",
+        "_handler_jobs",
+        "_heartbeat",
+        "_label",
+        "_next_ping",
+        "_opening",
+        "_pacer",
+        "_pending",
+        "_ping_sequence",
+        "_reader",
+        "_reconnector",
+        "_report",
+        "_waiters",
+        "_ws",
+        "backoff",
+        "base_url",
+        "bytes_in",
+        "bytes_out",
+        "client_id",
+        "client_ts_key",
+        "close_code",
+        "close_reason",
+        "close_timeout",
+        "compression",
+        "connect_gate",
+        "connect_timeout",
+        "extensions",
+        "late_replies",
+        "max_message_size",
+        "max_receive_lag_ms",
+        "messages_in",
+        "messages_out",
+        "path",
+        "ping_interval",
+        "pong_timeout",
+        "receive_buffer",
+        "receive_lag_ms",
+        "receive_rate",
+        "reconnect_close_codes",
+        "reply_timeout",
+        "sender_key",
+        "server_ts_key",
+        "skip_utf8_validation",
+        "source_address",
+        "sslopt",
+        "user",
+    )
 
     request_type = "WS"
 
@@ -243,7 +294,8 @@ class WebSocketConnection:
         self._cut_off: dict[Hashable, _CutOff] = {}
         self._waiters: list[tuple[Predicate | None, AsyncResult[_Arrival]]] = []
         self._ws: Transport | None = None
-        self._reader: gevent.Greenlet | None = None
+        self._reader: Reading | None = None
+        self._pacer: ReceivePacer | None = None
         self._heartbeat: heartbeats.HeartbeatTimer | None = None
         self._next_ping = 0.0
         self._awaiting_pong: bytes | None = None  # the heartbeat ping that has had no pong yet
@@ -405,7 +457,8 @@ class WebSocketConnection:
         self.extensions = str(ws.deflate.parameters) if ws.deflate is not None else ""
         self._fresh_connection_state()
         self._opening = True
-        self._reader = _Reader.spawn(self._read_loop, ws)
+        self._pacer = ReceivePacer(self.receive_rate) if self.receive_rate > 0 else None
+        self._reader = ws.start_reading(self._deliver_events, functools.partial(self._on_disconnect, ws))
         try:
             self._on_open(ws, start, handshake_ms)
         except BaseException:
@@ -744,28 +797,26 @@ class WebSocketConnection:
 
     # -- receiving --------------------------------------------------------------------------
 
-    def _read_loop(self, ws: Transport) -> None:
-        """Pump the transport's events until it says how the connection ended."""
+    def _deliver_events(self, events: list[Event]) -> Closed | None:
+        """One batch of the transport's events, in a reader greenlet (``transport/reading.py``):
+        the ``Closed`` among them, if the connection ended."""
         closed: Closed | None = None
+        if not events:
+            return closed
+        if self._pacer is not None and not self._closing:
+            # A slow consumer: what the socket held is read, then a pause. Once closing, the
+            # backlog before the server's close frame is drained at full speed, as a client that
+            # stopped processing does.
+            gevent.sleep(self._pacer.pause_after(len(events), perf_counter()))
         on_data = self._on_data
-        pacer = ReceivePacer(self.receive_rate) if self.receive_rate > 0 else None
-        try:
-            while closed is None:
-                events = ws.read()
-                if pacer is not None and not self._closing:
-                    # A slow consumer: what the socket held is read, then a pause. Once closing,
-                    # the backlog before the server's close frame is drained at full speed, as
-                    # a client that stopped processing does.
-                    gevent.sleep(pacer.pause_after(len(events), perf_counter()))
-                for event in events:
-                    if isinstance(event, Message):
-                        on_data(event.opcode, event.payload)
-                    elif isinstance(event, Pong):
-                        self._on_pong(event)
-                    else:
-                        closed = event
-        finally:
-            self._on_disconnect(ws, closed)
+        for event in events:
+            if isinstance(event, Message):
+                on_data(event.opcode, event.payload)
+            elif isinstance(event, Pong):
+                self._on_pong(event)
+            else:
+                closed = event
+        return closed
 
     def _on_data(self, opcode: int, payload: bytes) -> None:
         """One complete inbound data message, in the reader greenlet: keep it short."""
@@ -919,9 +970,8 @@ class WebSocketConnection:
 
     def _teardown(self, ws: Transport) -> None:
         heartbeats.scheduler.cancel(self._heartbeat)
-        reader = self._reader
-        if reader is not None and reader is not gevent.getcurrent():
-            reader.kill(block=True, timeout=1.0)
+        if self._reader is not None:
+            self._reader.kill(timeout=1.0)
         ws.shutdown()
         self._ws = self._reader = self._heartbeat = None
 

@@ -38,7 +38,7 @@ class HandlerDispatcher:
         self.slow_handler_ms = slow_handler_ms
         self._inbox: SimpleQueue | None = None
         self._greenlet: gevent.Greenlet | None = None
-        self._slow: set[str] = set()
+        self._slow: set[str] | None = None  # the handlers logged as slow, made for the first
 
     def submit(self, job: Job) -> None:
         """Queue ``job`` (called from the reader; never blocks)."""
@@ -62,8 +62,8 @@ class HandlerDispatcher:
             return False, None
         finally:
             took_ms = (perf_counter() - start) * 1000.0
-            if took_ms > self.slow_handler_ms and handler_name not in self._slow:
-                self._slow.add(handler_name)
+            if took_ms > self.slow_handler_ms and handler_name not in (self._slow or ()):
+                self._slow = {*(self._slow or ()), handler_name}
                 logger.warning(
                     "message handler %s took %.0f ms: handlers run one after another, so later "
                     "messages wait for their handlers (their measured latencies do not). Move slow "

@@ -98,6 +98,24 @@ class SocketIOSession(WebSocketConnection):
     - ``reconnect <path>``: a lost connection reopened in the background, namespaces included.
     """
 
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_ack_ids",
+        "_auth",
+        "_binary",
+        "_handlers",
+        "_joined",
+        "_refused",
+        "_requested",
+        "_rooms",
+        "_send_lock",
+        "eio",
+        "namespaces",
+        "rejoin_rooms",
+        "retry_refused_namespaces",
+    )
+
     request_type = "SIO"
 
     def __init__(

@@ -44,6 +44,8 @@ class WebSocketSession(WebSocketConnection):
     - ``ping``: heartbeat ping to pong; ``close <path>``: close handshake or close code.
     """
 
+    __slots__ = ("__dict__", "__weakref__", "_correlator", "_handlers")
+
     request_type = "WS"
 
     def __init__(

@@ -27,6 +27,7 @@ from gevent.lock import Semaphore
 from ..errors import ConnectError, ConnectTimeout, HandshakeRejected
 from ..protocol.connection import Closed, Event, Initiator, Message
 from ..protocol.frames import OPCODE_BINARY, OPCODE_TEXT
+from .reading import Deliver, End, GreenletReading, Reading
 from .sources import SourceAddressAdapter, source_failure
 from .wire import SendTimeout
 
@@ -135,6 +136,10 @@ class PollingTransport:
             self._events = self._to_events(packets)
         events, self._events = self._events, []
         return events
+
+    def start_reading(self, deliver: Deliver, end: End) -> Reading:
+        """Long-polls in a greenlet of its own (``reading.GreenletReading``)."""
+        return GreenletReading(self.read, deliver, end)
 
     def _to_events(self, packets: list[eio.Packet]) -> list[Event]:
         events: list[Event] = []

@@ -41,6 +41,7 @@ from ..protocol import handshake
 from ..protocol.connection import ClientProtocol, Closed, Event
 from ..protocol.deflate import DeflateOptions, PerMessageDeflate
 from ..protocol.frames import OPCODE_TEXT, MaskKeys
+from .reading import Deliver, End, GreenletReading, Reading, WatchedReading
 from .sources import bind_source
 
 READ_SIZE = 64 * 1024
@@ -73,6 +74,7 @@ class Transport(Protocol):
     @property
     def deflate(self) -> PerMessageDeflate | None: ...
     def read(self) -> list[Event]: ...
+    def start_reading(self, deliver: Deliver, end: End) -> Reading: ...
     def send(self, payload: bytes, opcode: int = OPCODE_TEXT, timeout: float | None = None) -> bool: ...
     def ping(self, payload: bytes = b"") -> None: ...
     def send_close(self, status: int = 1000, reason: str = "", timeout: float | None = None) -> None: ...
@@ -85,7 +87,7 @@ class WireSocket:
     Sends are serialized, so frames from the task, the reader (pongs, the close reply) and the
     heartbeat never interleave on the wire."""
 
-    __slots__ = ("_early", "_send_lock", "protocol", "sock", "subprotocol")
+    __slots__ = ("_early", "_send_lock", "_watched", "protocol", "sock", "subprotocol")
 
     def __init__(
         self,
@@ -101,6 +103,7 @@ class WireSocket:
         self.protocol = protocol
         self._early = early
         self._send_lock = Semaphore()
+        self._watched: WatchedReading | None = None
 
     @property
     def closed(self) -> Closed | None:
@@ -135,6 +138,42 @@ class WireSocket:
             events = self._receive(data)
             if events:
                 return events
+
+    def start_reading(self, deliver: Deliver, end: End) -> Reading:
+        """Read the connection in the background (``reading.py``): a plain socket by a read watcher
+        and the pooled readers, holding no greenlet while it is idle; a TLS socket, whose bytes the
+        SSL layer may hold out of the watcher's sight, by a greenlet of its own."""
+        if type(self.sock) is not gevent.socket.socket:
+            return GreenletReading(self.read, deliver, end)
+        self._watched = WatchedReading(self.sock.fileno(), self, deliver, end)
+        return self._watched
+
+    def read_nowait(self) -> list[Event]:
+        """The events completed by the bytes there are now, from at most one ``recv`` that never
+        waits: ``[]`` when none. Once the connection ended, the ``Closed`` that says how."""
+        protocol = self.protocol
+        if self._early:
+            early, self._early = self._early, b""
+            return self._receive(early)
+        if protocol.failure_pending:
+            return self._receive(b"")
+        sock: Any = self.sock
+        if sock._read_event is None:  # closed by shutdown()
+            return [protocol.receive_eof("the socket was closed")]
+        wanted = protocol.wanted
+        try:
+            data = sock._sock.recv(READ_SIZE if wanted <= READ_SIZE else min(wanted, MAX_READ_SIZE))
+        except BlockingIOError:
+            return []
+        except OSError as error:
+            return [protocol.receive_eof(describe_error(error))]
+        if not data:
+            return [protocol.receive_eof()]
+        return self._receive(data)
+
+    def has_pending(self) -> bool:
+        """Whether ``read_nowait`` has events to return without new bytes."""
+        return bool(self._early) or self.protocol.failure_pending
 
     def _receive(self, data: bytes) -> list[Event]:
         protocol = self.protocol
@@ -241,7 +280,10 @@ class WireSocket:
         return closed
 
     def shutdown(self) -> None:
-        """Close the socket; a ``read`` blocked in another greenlet ends with a ``Closed``."""
+        """Close the socket; a ``read`` blocked in another greenlet, or the background reading,
+        ends with a ``Closed``."""
+        if self._watched is not None:
+            self._watched.close_watcher()
         self.sock.close()
 
 

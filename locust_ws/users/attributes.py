@@ -53,6 +53,11 @@ def count(value: Any) -> str | None:
     return None if whole and value >= 0 else "expected a whole number >= 0"
 
 
+def positive_count(value: Any) -> str | None:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return None if whole and value >= 1 else "expected a whole number >= 1"
+
+
 def flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "expected True or False"
 

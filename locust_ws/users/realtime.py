@@ -9,8 +9,9 @@ and open their sessions.
 The user holds its sessions weakly: a session the locustfile dropped after closing it (a user that
 opens and closes a connection per task) is released at once instead of piling up until the user
 stops (about 3 KB each). Nothing is lost by that: a session that is open, opening or reconnecting
-is held by its own greenlets (reader, heartbeat, reconnect loop), so it is still there to close at
-stop, and one the locustfile still holds may be reopened by its next call and is closed then too.
+is held by what runs it (its read watcher or reader, heartbeat, reconnect loop), so it is still
+there to close at stop, and one the locustfile still holds may be reopened by its next call and
+is closed then too.
 
 It also carries the load patterns every protocol shares: a cluster-wide ``user_index`` taken
 before ``on_start`` (``cluster.py``), the connect-rate cap and first-connect jitter handed to every
@@ -21,12 +22,11 @@ in the task, never in a message handler (``cooldown.py``).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import ssl
 import time
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import gevent
@@ -125,6 +125,14 @@ class RealtimeUser(User):
     receive_buffer: ClassVar[int] = 0
     """Bytes of socket receive buffer (0: the kernel's): small, so a slow reader's backlog
     reaches the server's buffers quickly."""
+    connections_per_user: ClassVar[int] = 1
+    """Connections each user opens in ``on_start`` and holds until it stops: ``self.client`` and
+    as many more configured like it (handlers and ``on_connect`` included), all listed in
+    ``self.connections``. For capacity tests: 10,000 held connections from 100 users of 100 cost
+    a fraction of the memory of 10,000 users. Each is a connection like any other (its own
+    ``connect`` and ``close`` rows, close codes, heartbeat, reconnects, a place in the
+    open-connections gauge); their handshakes are paced by ``--ws-connect-rate``, one after the
+    other. Tasks use ``self.client``."""
     source_addresses: ClassVar[str | Sequence[str]] = ()
     """Local IPs to connect from (addresses and networks such as ``127.0.0.2/31``), one per user
     round-robin by ``user_index``: each adds a port range's worth of connections to one server
@@ -152,6 +160,7 @@ class RealtimeUser(User):
         "receive_rate": attributes.non_negative_number,
         "receive_buffer": attributes.count,
         "source_addresses": _source_addresses_problem,
+        "connections_per_user": attributes.positive_count,
     }
     """What each class attribute accepts (``attributes.py``); protocol classes add theirs."""
 
@@ -171,14 +180,16 @@ class RealtimeUser(User):
         if problems := self.attribute_problems():
             raise UserClassError("; ".join(problems))
         super().__init__(environment)
-        self._sessions: weakref.WeakValueDictionary[int, Closable] = weakref.WeakValueDictionary()
-        """Every session alive, by the order they were tracked in (closed in that order)."""
-        self._session_numbers = itertools.count()
+        self._sessions: list[weakref.ref[Closable]] = []
+        """Every session alive, in the order they were tracked in (closed in that order); a
+        released session leaves it. A list, not a ``WeakValueDictionary``, which costs 0.9 KiB."""
         self._unweakable: list[Closable] = []  # tracked objects that take no weak reference
         self._http: RealtimeHttpSession | None = None
         self._user_index: int | None = None
         self._cooldowns = Cooldowns()
         self._connect_gate = ConnectGate(environment)
+        self.connections: list[Any] = []
+        """Every connection ``on_start`` opened (``connections_per_user``), ``self.client`` first."""
 
     @property
     def user_index(self) -> int:
@@ -252,6 +263,27 @@ class RealtimeUser(User):
         ``cooldown``. Its calls are timed as usual; ``resubscribe <label>`` times a reconnect
         from the loss to the end of this method."""
 
+    def _connect_all(
+        self, client: SessionT, connect: Callable[[SessionT], None], more: Callable[[], SessionT]
+    ) -> None:
+        """``connect(client)``, then ``connections_per_user - 1`` more sessions from ``more()``,
+        each connected in turn: one that fails is its own failed ``connect`` row (and reconnects
+        in the background as ``client`` would), and the next is still opened. ``client``'s
+        failure is raised once the others are open."""
+        self.connections = [client]
+        failure: WebSocketError | None = None
+        try:
+            connect(client)
+        except WebSocketError as error:
+            failure = error
+        for _ in range(self.connections_per_user - 1):
+            session = more()
+            self.connections.append(session)
+            with contextlib.suppress(WebSocketError):
+                connect(session)
+        if failure is not None:
+            raise failure
+
     def _bind_on_connect(self, session: Any) -> None:
         """Register ``on_connect`` on ``session`` when the locustfile overrides it (otherwise a
         reconnect has nothing to restore, and gets no ``resubscribe`` row)."""
@@ -262,7 +294,7 @@ class RealtimeUser(User):
         """Register a connection to be closed when this user stops, if it is still alive then (see
         the module's docstring); returns it."""
         try:
-            self._sessions[next(self._session_numbers)] = session
+            self._sessions.append(weakref.ref(session, self._sessions.remove))
         except TypeError:  # no __weakref__ slot: held until the user stops
             self._unweakable.append(session)
         return session
@@ -349,8 +381,9 @@ class RealtimeUser(User):
             self._user_index = None
 
     def _close_all(self) -> None:
-        for session in [*self._sessions.values(), *self._unweakable]:
-            session.close()
+        for session in [*(alive() for alive in self._sessions), *self._unweakable]:
+            if session is not None:
+                session.close()
 
 
 def subclass_attributes_marked(cls: type, mark: str) -> list[str]:

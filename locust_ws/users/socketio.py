@@ -77,12 +77,17 @@ class SocketIOUser(RealtimeUser):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        self.client = self.new_session()
-        self._bind_on_connect(self.client)
+        self.client = self._configured_session()
+
+    def _configured_session(self) -> SocketIOSession:
+        """A new session with this class's ``on_connect`` and ``@on`` handlers."""
+        session = self.new_session()
+        self._bind_on_connect(session)
         for name in subclass_attributes_marked(type(self), _HANDLER_MARK):
             method = getattr(self, name)
             for event, namespace in getattr(method, _HANDLER_MARK):
-                self.client.on(event, method, namespace=namespace)
+                session.on(event, method, namespace=namespace)
+        return session
 
     def new_session(self) -> SocketIOSession:
         """Another Socket.IO connection configured like ``self.client`` (no handlers), closed with
@@ -101,12 +106,16 @@ class SocketIOUser(RealtimeUser):
         )
 
     def on_start(self) -> None:
-        """Connect ``self.client`` to ``namespaces`` when ``auto_connect`` is on."""
+        """Connect ``self.client`` (and the rest of ``connections_per_user``) to ``namespaces``
+        when ``auto_connect`` is on."""
         if self.auto_connect:
-            self.client.connect(
-                namespaces=self.namespaces,
-                auth=self.auth,
-                headers=self.headers,
-                transports=self.transports,
-                socketio_path=self.socketio_path,
-            )
+            self._connect_all(self.client, self._connect_session, self._configured_session)
+
+    def _connect_session(self, session: SocketIOSession) -> None:
+        session.connect(
+            namespaces=self.namespaces,
+            auth=self.auth,
+            headers=self.headers,
+            transports=self.transports,
+            socketio_path=self.socketio_path,
+        )

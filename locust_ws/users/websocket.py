@@ -68,10 +68,15 @@ class WebSocketUser(RealtimeUser):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        self.client = self.new_session()
-        self._bind_on_connect(self.client)
+        self.client = self._configured_session()
+
+    def _configured_session(self) -> WebSocketSession:
+        """A new session with this class's ``on_connect`` and ``@on_message`` handlers."""
+        session = self.new_session()
+        self._bind_on_connect(session)
         for name in subclass_attributes_marked(type(self), _HANDLER_MARK):
-            self.client.on_message(getattr(self, name))
+            session.on_message(getattr(self, name))
+        return session
 
     def new_session(self) -> WebSocketSession:
         """Another connection configured like ``self.client`` (same host, timeouts, correlation and
@@ -92,6 +97,10 @@ class WebSocketUser(RealtimeUser):
         )
 
     def on_start(self) -> None:
-        """Open ``self.client`` to ``path`` when ``auto_connect`` is on."""
+        """Open ``self.client`` (and the rest of ``connections_per_user``) to ``path`` when
+        ``auto_connect`` is on."""
         if self.auto_connect:
-            self.client.connect(self.path, headers=self.headers, subprotocols=self.subprotocols)
+            self._connect_all(self.client, self._connect_session, self._configured_session)
+
+    def _connect_session(self, session: WebSocketSession) -> None:
+        session.connect(self.path, headers=self.headers, subprotocols=self.subprotocols)

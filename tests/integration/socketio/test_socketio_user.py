@@ -102,3 +102,19 @@ def test_a_user_class_can_ask_for_refusals_to_be_retried(demo_url):
     connects = log.named("namespace /")
     assert len(connects) >= 3  # on_start, then the background reconnects
     assert all(str(event.exception) == "namespace / refused: invalid token" for event in connects)
+
+
+class HeldSocketsUser(SocketIOUser):
+    connections_per_user = 3
+    wait_time = constant(3600)
+
+    @task
+    def hold(self) -> None:
+        pass
+
+
+def test_connections_per_user_holds_that_many_socketio_connections_each_reported(demo_url):
+    _, log = run_users(HeldSocketsUser, demo_url, users=2, seconds=1.5)
+    assert log.failures() == []
+    assert len(log.successes("namespace /")) == 6
+    assert len(log.successes("disconnect /")) == 6
