@@ -74,6 +74,7 @@ from .options import (
 from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
+from .reports.otel import attach_otel
 from .reports.summary import (
     format_console,
     format_csv,
@@ -341,9 +342,11 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
         # The master answers index requests from its first worker on: listen before any spawn.
         user_indexes(environment.runner)
     metrics = attach_metrics(environment)
+    options = environment.parsed_options
+    if getattr(options, "otel", False) and not isinstance(environment.runner, MasterRunner):
+        attach_otel(environment)  # where the events fire: workers, or the one process
     if isinstance(environment.runner, WorkerRunner):
         return
-    options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
     run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
     if isinstance(environment.shape_class, Breakpoint):

@@ -1,0 +1,126 @@
+"""Our metrics as OpenTelemetry instruments (``reports.otel``), read back through the SDK's in-memory
+reader after real sessions against the demo server: the values agree with what the sessions did and
+with the collector's counts of the same events, attributes carry redacted names only, and the
+number of series stays bounded."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from locust.env import Environment
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from locust_ws import ConnectError, WebSocketSession, attach_metrics, attach_otel
+from locust_ws.metrics.collector import OVERFLOW_NAME
+
+from ..support.waiting import wait_until
+
+SECRET = "s3cr3t-token-value"
+
+
+def points(reader: InMemoryMetricReader) -> dict[str, list]:
+    """Instrument name -> its data points, from one collection."""
+    data = reader.get_metrics_data()
+    return {
+        metric.name: list(metric.data.data_points)
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+
+
+def total(series: dict[str, list], name: str, **attributes: str) -> float:
+    return sum(
+        point.value
+        for point in series.get(name, [])
+        if all(point.attributes.get(key) == value for key, value in attributes.items())
+    )
+
+
+@pytest.fixture
+def otel_environment(demo_url: str) -> tuple[Environment, InMemoryMetricReader]:
+    reader = InMemoryMetricReader()
+    environment = Environment(host=demo_url)
+    attach_metrics(environment)
+    attach_otel(environment, MeterProvider(metric_readers=[reader]).get_meter("test"))
+    return environment, reader
+
+
+def test_instruments_count_what_the_sessions_did_as_the_collector_does(otel_environment, demo_url):
+    environment, reader = otel_environment
+    session = WebSocketSession(demo_url, environment.events.request, ping_interval=0)
+    session.connect("/echo", query={"token": SECRET})
+    sent_bytes = sum(session.send({"n": number}, name="push it") for number in range(7))
+    for number in range(5):
+        assert session.request({"n": number}, name="echo").ok
+    closing = WebSocketSession(demo_url, environment.events.request, ping_interval=0, backoff=None)
+    closing.connect("/close?code=4001")
+    with contextlib.suppress(ConnectError):
+        WebSocketSession(demo_url, environment.events.request, ping_interval=0).connect("/nowhere")
+    wait_until(lambda: not closing.connected)
+    assert total(points(reader), "locust_ws.connections_open", request_type="WS") == 1
+    session.close()
+    series = points(reader)
+    metrics = attach_metrics(environment)
+
+    assert total(series, "locust_ws.handshakes", request_type="WS") == metrics.handshakes == 3
+    assert total(series, "locust_ws.handshake_failures") == metrics.handshake_failures == 1
+    assert total(series, "locust_ws.connections_open") == metrics.open_connections == 0
+    assert total(series, "locust_ws.messages_sent") == metrics.messages_out == 12
+    assert total(series, "locust_ws.payload_sent") == metrics.bytes_out > sent_bytes
+    assert total(series, "locust_ws.messages_received") == metrics.messages_in >= 5
+    assert total(series, "locust_ws.payload_received") == metrics.bytes_in
+    assert total(series, "locust_ws.failures") == metrics.failures == 2
+    failures = {
+        (point.attributes["kind"], point.attributes["error_type"]) for point in series["locust_ws.failures"]
+    }
+    assert failures == {("connect", "HandshakeRejected"), ("close", "ConnectionClosed")}  # 404, 4001
+    closed = {point.attributes["close_code"]: point.value for point in series["locust_ws.connections_closed"]}
+    assert closed == {str(code): count for code, count in metrics.close_codes.items()}
+    assert closed["4001"] == 1 and closed["1000"] == 1
+
+    durations = {
+        (point.attributes["kind"], point.attributes["name"]): point.count
+        for point in series["locust_ws.duration"]
+    }
+    assert durations[("request", "echo")] == 5 == metrics.select("echo").histogram.count
+    assert durations[("send", "push it")] == 7
+    assert durations[("connect", "connect /echo")] == 1
+    every_attribute = [
+        str(value) for name in series for point in series[name] for value in point.attributes.values()
+    ]
+    assert every_attribute and not any(SECRET in value for value in every_attribute)
+
+
+def test_names_beyond_the_cap_share_one_pooled_series(demo_url):
+    reader = InMemoryMetricReader()
+    environment = Environment(host=demo_url)
+    otel = attach_otel(environment, MeterProvider(metric_readers=[reader]).get_meter("test"))[0]
+    otel.max_names = 3
+    session = WebSocketSession(demo_url, environment.events.request, ping_interval=0)
+    session.connect("/echo")
+    for number in range(10):
+        session.send("x", name=f"user {number}")
+    session.close()
+    names = {
+        point.attributes["name"]: point.count
+        for point in points(reader)["locust_ws.duration"]
+        if point.attributes["kind"] == "send"
+    }
+    # "connect /echo" took the first slot: two sends keep their names, eight share the pool
+    assert names == {"user 0": 1, "user 1": 1, OVERFLOW_NAME: 8}
+
+
+def test_without_otel_nothing_is_attached_and_nothing_of_opentelemetry_imported():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from locust.env import Environment; import locust_ws.plugin as plugin; "
+        "plugin.attach_metrics(Environment()); "
+        "print(sorted(name for name in sys.modules if name.startswith('opentelemetry')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
