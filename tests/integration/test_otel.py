@@ -6,6 +6,10 @@ number of series stays bounded."""
 from __future__ import annotations
 
 import contextlib
+import logging
+import socket
+import subprocess
+import sys
 
 import pytest
 from locust.env import Environment
@@ -15,6 +19,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from locust_ws import ConnectError, WebSocketSession, attach_metrics, attach_otel
 from locust_ws.metrics.collector import OVERFLOW_NAME
 
+from ..support.paths import ROOT
 from ..support.waiting import wait_until
 
 SECRET = "s3cr3t-token-value"
@@ -113,14 +118,58 @@ def test_names_beyond_the_cap_share_one_pooled_series(demo_url):
     assert names == {"user 0": 1, "user 1": 1, OVERFLOW_NAME: 8}
 
 
-def test_without_otel_nothing_is_attached_and_nothing_of_opentelemetry_imported():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from locust.env import Environment; import locust_ws.plugin as plugin; "
-        "plugin.attach_metrics(Environment()); "
-        "print(sorted(name for name in sys.modules if name.startswith('opentelemetry')))"
+def run_locust_with(prelude: str, *options: str) -> str:
+    """A one-second headless run of echo.py in a Python that first runs ``prelude``; its output."""
+    code = f"{prelude}\nimport sys\nfrom locust.main import main\nsys.exit(main())\n"
+    locustfile = str(ROOT / "locustfiles" / "echo.py")
+    result = subprocess.run(
+        [sys.executable, "-c", code, "-f", locustfile, "--headless", "-u", "1", "-t", "1s", *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "Traceback" not in output
+    return output
+
+
+def test_a_run_without_otel_imports_nothing_of_opentelemetry():
+    output = run_locust_with(
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('otel modules:', [m for m in sys.modules if m.startswith('opentel')]))"
+    )
+    assert "otel modules: []" in output
+
+
+@pytest.mark.parametrize("port", ["busy", "not-a-port"])
+def test_a_prometheus_port_that_cannot_be_served_is_one_error_line(port, monkeypatch, caplog):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("OTEL_METRICS_EXPORTER", "prometheus")
+        monkeypatch.setenv("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1")
+        monkeypatch.setenv(
+            "OTEL_EXPORTER_PROMETHEUS_PORT", str(taken.getsockname()[1]) if port == "busy" else port
+        )
+        assert attach_otel(Environment()) == []
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith(
+        "locust-ws: cannot serve Prometheus metrics on 127.0.0.1:"
+    )
+
+
+def test_otel_without_the_packages_is_one_error_line_and_the_run_goes_on():
+    output = run_locust_with(
+        # A finder that refuses every opentelemetry module: the packages as if never installed.
+        "import sys\n"
+        "class Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'opentelemetry':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Missing())",
+        "--otel",
+    )
+    ours = [line for line in output.splitlines() if "locust-ws: --otel needs" in line]
+    assert len(ours) == 1 and "pip install 'locust-ws[otel]'" in ours[0]
