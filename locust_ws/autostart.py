@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from .users.realtime import RealtimeUser
 
@@ -28,6 +28,22 @@ def needs_demo_server(environment: Environment) -> bool:
         issubclass(user_class, RealtimeUser) and not user_class.host
         for user_class in environment.user_classes
     )
+
+
+def demo_problems(environment: Environment) -> list[str]:
+    """Why the demo server cannot start in this process. A master with Locust's ``--otel`` cannot
+    fork a child: the fork hangs in OpenTelemetry's at-fork handlers beside the master's ZeroMQ
+    threads (Locust 2.47, OpenTelemetry SDK 1.45), so it gets this error instead of a hang."""
+    if (
+        needs_demo_server(environment)
+        and isinstance(environment.runner, MasterRunner)
+        and getattr(environment.parsed_options, "otel", False)
+    ):
+        return [
+            "a master with --otel cannot start the demo server (its fork hangs): start it with "
+            "`python -m locust_ws.demo --port 8765` and pass --host ws://127.0.0.1:8765"
+        ]
+    return []
 
 
 def start_demo_if_needed(environment: Environment) -> None:

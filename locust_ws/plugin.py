@@ -9,6 +9,8 @@ host, the open-files limit, the master's user-index service, and
 - a ``WebSocketMetrics`` fed by ``request`` events; a worker ships it with every report
   (``report_to_master``), with a description of its host (``cluster.host_info``), and the master
   merges the reports (``worker_report``);
+- with Locust's ``--otel``, where users run (a worker or the one process): the same events as
+  OpenTelemetry instruments (``reports.otel``);
 - on the master or single process: the web UI tab, the thresholds (evaluated over the whole cluster
   when Locust quits, turned into ``environment.process_exit_code``, optionally aborting the run
   early), the scrape of the target's Prometheus endpoint (``--ws-server-metrics``), the judge of a
@@ -36,7 +38,7 @@ from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 from locust.stats import StatsEntry
 
 from . import preflight
-from .autostart import start_demo_if_needed
+from .autostart import demo_problems, start_demo_if_needed
 from .cluster import open_files
 from .cluster.host_info import HOST_KEY, MalformedHost, check_host, describe_host
 from .cluster.user_index import user_indexes
@@ -442,6 +444,7 @@ def _refuse_bad_input(environment: Environment) -> None:
         problems += _locustfile_threshold_errors
         problems += _breakpoint_problems(environment)
         problems += preflight.host_problems(environment, classes)
+        problems += demo_problems(environment)
     if problems:
         preflight.refuse(problems)
 

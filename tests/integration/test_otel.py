@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from locust_ws import ConnectError, WebSocketSession, attach_metrics, attach_otel
 from locust_ws.metrics.collector import OVERFLOW_NAME
 
+from ..support.locust_cluster import free_port
 from ..support.paths import ROOT
 from ..support.waiting import wait_until
 
@@ -173,3 +175,18 @@ def test_otel_without_the_packages_is_one_error_line_and_the_run_goes_on():
     )
     ours = [line for line in output.splitlines() if "locust-ws: --otel needs" in line]
     assert len(ours) == 1 and "pip install 'locust-ws[otel]'" in ours[0]
+
+
+def test_a_master_with_otel_and_no_host_is_refused_instead_of_hanging_in_its_fork():
+    locustfile = str(ROOT / "locustfiles" / "echo.py")
+    command = [sys.executable, "-m", "locust", "-f", locustfile, "--master", "--headless", "--otel"]
+    command += ["--master-bind-port", str(free_port()), "--expect-workers", "1", "-t", "1s"]
+    environment = {
+        **os.environ,
+        **dict.fromkeys(("OTEL_TRACES_EXPORTER", "OTEL_LOGS_EXPORTER"), "none"),
+        "OTEL_METRICS_EXPORTER": "prometheus",
+    }
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment, check=False)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "a master with --otel cannot start the demo server" in result.stderr
+    assert "Traceback" not in result.stderr
