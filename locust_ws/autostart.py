@@ -32,8 +32,9 @@ def needs_demo_server(environment: Environment) -> bool:
 
 def demo_problems(environment: Environment) -> list[str]:
     """Why the demo server cannot start in this process. A master with Locust's ``--otel`` cannot
-    fork a child: the fork hangs in OpenTelemetry's at-fork handlers beside the master's ZeroMQ
-    threads (Locust 2.47, OpenTelemetry SDK 1.45), so it gets this error instead of a hang."""
+    fork a child: after Locust's OpenTelemetry set-up, beside the master's ZeroMQ threads, even a
+    plain ``subprocess.Popen`` never returns from the fork (Locust 2.47, OpenTelemetry SDK 1.45;
+    OpenTelemetry registers at-fork handlers), so it gets this error instead of a hang."""
     if (
         needs_demo_server(environment)
         and isinstance(environment.runner, MasterRunner)
