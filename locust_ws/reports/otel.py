@@ -6,8 +6,11 @@ standard ``OTEL_*`` variables and records its own ``locust.client.duration`` the
 is a ``request`` listener beside ``WebSocketMetrics`` (``metrics.collector``): it reads the same
 events by the same ``Kind`` contract (``sessions.events``) and feeds instruments on a meter:
 latency histograms per kind, request type and name, the open-connections gauge, handshake, traffic,
-reconnect, heartbeat, failure and close-code counters (``INSTRUMENTS`` lists them). A consistency
-test holds its counts to the collector's for the same run.
+reconnect, heartbeat, failure and close-code counters (``INSTRUMENTS`` lists them). What each kind
+moves (messages, bytes, connections) follows the collector's handlers, kind by kind;
+``tests/unit/test_otel_instruments.py`` feeds one event of every branch to both and holds the
+counts equal. Latencies and failures are recorded as they happen; counters and the gauge are
+``Tally``s, integer additions observed when the exporter collects.
 
 Locust 2.47 accepts ``OTEL_METRICS_EXPORTER=prometheus`` but exports nothing for it (it warns
 "not yet implemented"), and a provider's readers are fixed when it is built. So for ``prometheus``
