@@ -120,8 +120,9 @@ def test_names_beyond_the_cap_share_one_pooled_series(demo_url):
     assert names == {"user 0": 1, "user 1": 1, OVERFLOW_NAME: 8}
 
 
-def run_locust_with(prelude: str, *options: str) -> str:
-    """A one-second headless run of echo.py in a Python that first runs ``prelude``; its output."""
+def run_locust_with(prelude: str, *options: str, env: dict[str, str] | None = None) -> str:
+    """A one-second headless run of echo.py in a Python that first runs ``prelude``, with ``env``
+    added to the environment; its output."""
     code = f"{prelude}\nimport sys\nfrom locust.main import main\nsys.exit(main())\n"
     locustfile = str(ROOT / "locustfiles" / "echo.py")
     result = subprocess.run(
@@ -129,12 +130,26 @@ def run_locust_with(prelude: str, *options: str) -> str:
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **(env or {})},
         check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "Traceback" not in output
     return output
+
+
+def test_other_exporters_get_our_instruments_through_locusts_own_provider():
+    # console stands for otlp here: both are readers of the provider Locust builds for --otel
+    exporters = {
+        "OTEL_METRICS_EXPORTER": "console",
+        "OTEL_TRACES_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+    }
+    output = run_locust_with("", "--otel", env=exporters)
+    assert '"name": "locust.client.duration"' in output  # Locust's own, on the same provider
+    for name in ("locust_ws.duration", "locust_ws.messages_sent", "locust_ws.connections_open"):
+        assert f'"name": "{name}"' in output, name
 
 
 def test_a_run_without_otel_imports_nothing_of_opentelemetry():
