@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from .plugin import add_server_metrics, add_thresholds, attach_metrics
     from .protocol.deflate import DeflateOptions
     from .protocol.messages import wall_ms
+    from .reports.otel import OtelMetrics, attach_otel
     from .sessions.replies import CaughtReply, Reply
     from .sessions.socketio import SocketIOSession
     from .sessions.websocket import WebSocketSession
@@ -80,6 +81,7 @@ _EXPORTS = {
     "LatencyHistogram": ".metrics.histograms",
     "NamespaceRefused": ".errors",
     "NotConnected": ".errors",
+    "OtelMetrics": ".reports.otel",
     "PayloadError": ".errors",
     "PongTimeout": ".errors",
     "PortsExhausted": ".errors",
@@ -102,6 +104,7 @@ _EXPORTS = {
     "add_server_metrics": ".plugin",
     "add_thresholds": ".plugin",
     "attach_metrics": ".plugin",
+    "attach_otel": ".reports.otel",
     "on": ".users.socketio",
     "on_message": ".users.websocket",
     "counts_since": ".patterns.storm",
@@ -133,6 +136,7 @@ __all__ = [
     "LatencyHistogram",
     "NamespaceRefused",
     "NotConnected",
+    "OtelMetrics",
     "PayloadError",
     "PongTimeout",
     "PortsExhausted",
@@ -154,6 +158,7 @@ __all__ = [
     "add_server_metrics",
     "add_thresholds",
     "attach_metrics",
+    "attach_otel",
     "counts_since",
     "format_idle_sweep",
     "idle_groups",

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
 from .users.realtime import RealtimeUser
 
@@ -28,6 +28,23 @@ def needs_demo_server(environment: Environment) -> bool:
         issubclass(user_class, RealtimeUser) and not user_class.host
         for user_class in environment.user_classes
     )
+
+
+def demo_problems(environment: Environment) -> list[str]:
+    """Why the demo server cannot start in this process. A master with Locust's ``--otel`` cannot
+    fork a child: after Locust's OpenTelemetry set-up, beside the master's ZeroMQ threads, even a
+    plain ``subprocess.Popen`` never returns from the fork (Locust 2.47, OpenTelemetry SDK 1.45;
+    OpenTelemetry registers at-fork handlers), so it gets this error instead of a hang."""
+    if (
+        needs_demo_server(environment)
+        and isinstance(environment.runner, MasterRunner)
+        and getattr(environment.parsed_options, "otel", False)
+    ):
+        return [
+            "a master with --otel cannot start the demo server (its fork hangs): start it with "
+            "`python -m locust_ws.demo --port 8765` and pass --host ws://127.0.0.1:8765"
+        ]
+    return []
 
 
 def start_demo_if_needed(environment: Environment) -> None:

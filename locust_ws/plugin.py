@@ -9,6 +9,8 @@ host, the open-files limit, the master's user-index service, and
 - a ``WebSocketMetrics`` fed by ``request`` events; a worker ships it with every report
   (``report_to_master``), with a description of its host (``cluster.host_info``), and the master
   merges the reports (``worker_report``);
+- with Locust's ``--otel``, where users run (a worker or the one process): the same events as
+  OpenTelemetry instruments (``reports.otel``);
 - on the master or single process: the web UI tab, the thresholds (evaluated over the whole cluster
   when Locust quits, turned into ``environment.process_exit_code``, optionally aborting the run
   early), the scrape of the target's Prometheus endpoint (``--ws-server-metrics``), the judge of a
@@ -36,7 +38,7 @@ from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 from locust.stats import StatsEntry
 
 from . import preflight
-from .autostart import start_demo_if_needed
+from .autostart import demo_problems, start_demo_if_needed
 from .cluster import open_files
 from .cluster.host_info import HOST_KEY, MalformedHost, check_host, describe_host
 from .cluster.user_index import user_indexes
@@ -76,6 +78,7 @@ from .patterns.breakpoint import Breakpoint
 from .reports.hosts import install_host_scrubbing, scrub_hosts, secret_hosts
 from .reports.html import inject_section, render_section
 from .reports.locust_stats import BLANK_CELLS_SCRIPT, blank_untimed_cells, install_blank_cells_script
+from .reports.otel import attach_otel
 from .reports.summary import (
     format_console,
     format_csv,
@@ -344,10 +347,12 @@ def _on_init(environment: Environment, web_ui: Any = None, **_kwargs: Any) -> No
         # The master answers index requests from its first worker on: listen before any spawn.
         user_indexes(environment.runner)
     metrics = attach_metrics(environment)
+    options = environment.parsed_options
+    if getattr(options, "otel", False) and not isinstance(environment.runner, MasterRunner):
+        attach_otel(environment)  # where the events fire: workers, or the one process
     if isinstance(environment.runner, WorkerRunner):
         return
     blank_untimed_cells(environment.stats)
-    options = environment.parsed_options
     thresholds = [*_locustfile_thresholds, *parse_thresholds(getattr(options, "ws_threshold", None) or [])]
     run = RunJudge(environment, metrics, thresholds, _server_scraper(environment))
     if isinstance(environment.shape_class, Breakpoint):
@@ -444,6 +449,7 @@ def _refuse_bad_input(environment: Environment) -> None:
         problems += _locustfile_threshold_errors
         problems += _breakpoint_problems(environment)
         problems += preflight.host_problems(environment, classes)
+        problems += demo_problems(environment)
     if problems:
         preflight.refuse(problems)
 
