@@ -95,13 +95,36 @@ def deflate_bomb(size: int) -> bytes:
     return (data + encoder.flush(zlib.Z_SYNC_FLUSH))[:-4]
 
 
-def _drain(sock, seconds: float = 2.0) -> bytes:
-    """Read what the client sends back (its close frame) until it closes or time runs out."""
-    received = b""
+def _drain(sock, seconds: float = 2.0, enough: Callable[[bytearray], bool] | None = None) -> bytes:
+    """Read what the client sends back (its close frame) until it closes, time runs out or what
+    came is ``enough``. Linear in what arrives: a client's 16 MiB must not cost seconds here."""
+    received = bytearray()
     with gevent.Timeout(seconds, False), contextlib.suppress(OSError):  # a reset ends it too
-        while chunk := sock.recv(4096):
+        while chunk := sock.recv(65536):
             received += chunk
-    return received
+            if enough is not None and enough(received):
+                break
+    return bytes(received)
+
+
+def complete_messages(client_bytes: bytes | bytearray) -> int:
+    """How many whole text or binary frames ``client_bytes`` begins with (read from the headers
+    only: nothing is unmasked)."""
+    count, index = 0, 0
+    while index + 2 <= len(client_bytes):
+        length, header = client_bytes[index + 1] & 0x7F, 2
+        if length == 126 and index + 4 <= len(client_bytes):
+            length, header = struct.unpack_from("!H", client_bytes, index + 2)[0], 4
+        elif length == 127 and index + 10 <= len(client_bytes):
+            length, header = struct.unpack_from("!Q", client_bytes, index + 2)[0], 10
+        elif length >= 126:
+            break
+        opcode = client_bytes[index] & 0x0F
+        index += header + 4 + length
+        if index > len(client_bytes):
+            break
+        count += opcode in (TEXT, BINARY)
+    return count
 
 
 ServerT = TypeVar("ServerT", bound="LoopbackServer")
@@ -188,7 +211,9 @@ class FaultyServer(LoopbackServer):
         _switch(sock, headers, extensions="permessage-deflate")
         gevent.sleep(1.0)
         codec = PerMessageDeflate.for_server(DeflateParameters())
-        for first, payload in client_frames(_drain(sock, 3.0)):
+        # The blocked 16 MiB message and the one sent after it: read on until both are whole (on a
+        # loaded machine compressing and sending 16 MiB may take seconds).
+        for first, payload in client_frames(_drain(sock, 30.0, lambda got: complete_messages(got) >= 2)):
             if first & 0x0F in (TEXT, BINARY):
                 self.inflated.append(codec.decompress(payload) if first & 0x40 else payload)
 
