@@ -72,6 +72,11 @@ def test_tiny_benchmark_run_prints_every_scenario_with_its_target():
         pattern = rf"[\d,]+ {unit}\s+[\d.]+x bare\s+{versus_k6}\s+{artillery}\s+{target}\s+{STATUS}$"
         assert re.search(pattern, found), found
     assert any(re.search(rf"[\d.]+x echo\s+stretch 1\.0x our echo\s+{STATUS}$", line) for line in lines)
-    idle = row(lines, "locust idle 40")
-    assert re.search(rf"[\d.-]+ KiB/conn\s+[\d.-]+x bare\s+{versus_k6}\s+-\s+target .*{STATUS}", idle), idle
+    for label in ("locust idle 1/user", "locust idle 100/user"):
+        idle = row(lines, label)
+        assert re.search(rf"[\d.-]+ KiB/conn\s+[\d.-]+x bare\s+{versus_k6}\s+-\s+target .*{STATUS}", idle), (
+            idle
+        )
+    most = row(lines, "locust idle 400 ")  # the 20k scenario at tiny size
+    assert re.search(rf"[\d,]+ held\s+[\d.]+ KiB/conn\s+-\s+-\s+400 in one process\s+{STATUS}", most), most
     assert any("plain User:" in line for line in lines)
