@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 
 from locust_ws.demo import start_demo_process, stop_demo_process
+
+from .paths import TEST_LOCUSTFILES
 
 PING_INTERVAL = 1.0  # python-engineio advertises whole seconds only
 PING_TIMEOUT = 0.5
@@ -53,3 +57,15 @@ def server_stats(demo: str, reset: bool = False) -> dict:
     """The demo server's ``/stats`` counters (``reset``: zero them, and return what they were)."""
     http = demo.replace("ws://", "http://")
     return fetch_json(f"{http}/stats/reset", "POST") if reset else fetch_json(f"{http}/stats")
+
+
+def run_totals_locustfile(demo: str, *options: str, users: int, seconds: int) -> subprocess.CompletedProcess:
+    """``tests/locustfiles/totals.py`` headless against ``demo`` (its ``DEMO_URL``), with only
+    ``PATH`` besides in the environment, so no ``LOCUST_*`` variable of the caller's changes it;
+    fails on a traceback."""
+    command = [sys.executable, "-m", "locust", "-f", str(TEST_LOCUSTFILES / "totals.py"), "--headless"]
+    command += ["-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--stop-timeout", "5", *options]
+    env = {"DEMO_URL": demo, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=90, env=env, check=False)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result

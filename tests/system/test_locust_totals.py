@@ -6,15 +6,10 @@ demo server's counters of the messages it received and sent, in real headless ru
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from ..support.demo import demo_of_its_own, server_stats
-from ..support.paths import TEST_LOCUSTFILES
-
-LOCUSTFILE = TEST_LOCUSTFILES / "totals.py"
+from ..support.demo import demo_of_its_own, run_totals_locustfile, server_stats
 
 
 @pytest.fixture(scope="module")
@@ -23,18 +18,9 @@ def own_demo():
         yield url
 
 
-def run_locust(demo: str, *options: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
-    command += ["-u", "5", "-r", "5", "-t", "2s", "--stop-timeout", "5", *options]
-    env = {"DEMO_URL": demo, "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=90, env=env, check=False)
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    return result
-
-
 def test_locusts_aggregated_count_is_actions_plus_messages_received_each_once(own_demo, tmp_path):
     server_stats(own_demo, reset=True)
-    run_locust(own_demo, "--json-file", str(tmp_path / "run"))
+    run_totals_locustfile(own_demo, "--json-file", str(tmp_path / "run"), users=5, seconds=2)
     entries = {entry["name"]: entry for entry in json.loads((tmp_path / "run.json").read_text())}
     server = server_stats(own_demo)
     count = {name: entry["num_requests"] for name, entry in entries.items()}
@@ -67,7 +53,7 @@ def test_locusts_aggregated_count_is_actions_plus_messages_received_each_once(ow
 
 
 def test_json_on_stdout_stays_locusts_and_the_summary_is_not_lost(own_demo):
-    result = run_locust(own_demo, "--json")
+    result = run_totals_locustfile(own_demo, "--json", users=5, seconds=2)
     entries = json.loads(result.stdout)  # stdout is one JSON document, Locust's list of entries
     assert {entry["name"] for entry in entries} >= {"connect /echo", "echo", "send"}
     assert "locust-ws: WebSocket metrics" in result.stderr  # our table, where Locust's logs go

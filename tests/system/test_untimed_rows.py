@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ..support.demo import demo_of_its_own
+from ..support.demo import demo_of_its_own, run_totals_locustfile
 from ..support.locust_cluster import locust_cluster
 from ..support.paths import ROOT, TEST_LOCUSTFILES
 from ..support.web_ui import require_browser, web_ui_run
@@ -34,10 +33,6 @@ BLANK = "-"
 def own_demo():
     with demo_of_its_own() as url:
         yield url
-
-
-def locust_command(*options: str) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "-u", "4", "-r", "4", *options]
 
 
 def console_rows(output: str) -> dict[str, list[str]]:
@@ -99,17 +94,11 @@ def stats_time_keys(row: dict) -> list[str]:
     ]
 
 
-def run_headless(demo: str, *options: str) -> subprocess.CompletedProcess:
-    command = locust_command("--headless", "-t", "3s", "--stop-timeout", "5", *options)
-    env = {**os.environ, "DEMO_URL": demo}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False, env=env)
-    assert "Traceback" not in result.stderr, result.stderr[-3000:]
-    return result
-
-
 def test_headless_console_csv_and_html_show_no_time_for_untimed_rows(own_demo, tmp_path):
     prefix, html = tmp_path / "run", tmp_path / "report.html"
-    result = run_headless(own_demo, "--csv", str(prefix), "--csv-full-history", "--html", str(html))
+    result = run_totals_locustfile(
+        own_demo, "--csv", str(prefix), "--csv-full-history", "--html", str(html), users=4, seconds=3
+    )
 
     assert_console_blanks_untimed(result.stderr)
     percentiles = result.stderr.rsplit("Response time percentiles", 1)[1].split("locust-ws:")[0]
@@ -128,7 +117,7 @@ def test_headless_console_csv_and_html_show_no_time_for_untimed_rows(own_demo, t
 
 
 def test_json_entries_have_null_times_for_untimed_rows(own_demo):
-    entries = json.loads(run_headless(own_demo, "--json").stdout)
+    entries = json.loads(run_totals_locustfile(own_demo, "--json", users=4, seconds=3).stdout)
     assert_json_rows_blank_untimed(entries, ["min_response_time", "max_response_time", "total_response_time"])
 
 
