@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
-from ..sessions.events import Compression, EventContext, Kind, Tags
+from ..sessions.events import Compression, EventContext, Kind, Tags, request_sent_bytes
 from .histograms import LatencyHistogram
 from .history import ChartSample, KindLatencyWindow
 from .report_check import MalformedReport, check_report
@@ -582,9 +582,8 @@ class WebSocketMetrics:
     def _on_request(
         self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
-        if "sent_bytes" not in context:  # a session that does not say: one message, size unknown
-            self._sent(0)
-        elif (sent := context["sent_bytes"]) is not None:  # None: the request never left
+        sent = request_sent_bytes(context)
+        if sent is not None:
             self._sent(sent)
         if length:
             self._received(length)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from ..metrics.collector import MAX_ROWS, OVERFLOW_NAME, SEND_BLOCKED, SEND_BLOCKED_NAME
-from ..sessions.events import EventContext, Kind
+from ..sessions.events import EventContext, Kind, request_sent_bytes
 
 if TYPE_CHECKING:
     from locust.env import Environment
@@ -264,9 +264,8 @@ class OtelMetrics:
     def _on_request(
         self, request_type: str, length: int, exception: BaseException | None, context: EventContext
     ) -> None:
-        if "sent_bytes" not in context:  # a session that does not say: one message, size unknown
-            self._sent(request_type, 0)
-        elif (sent := context["sent_bytes"]) is not None:  # None: the request never left
+        sent = request_sent_bytes(context)
+        if sent is not None:
             self._sent(request_type, sent)
         if length:
             self._received(request_type, length)

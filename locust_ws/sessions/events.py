@@ -173,3 +173,12 @@ class EventContext(TypedDict, total=False):
     compression: Compression
     """Any event of a connection that negotiated permessage-deflate, when its codec has compressed
     or inflated a message since the session's previous event."""
+
+
+def request_sent_bytes(context: EventContext) -> int | None:
+    """The payload bytes a ``request`` event's frame put on the wire, for every listener that
+    counts traffic: ``None`` when the request never left (``sent_bytes`` is ``None``), 0 when the
+    session does not say (one message of unknown size)."""
+    if "sent_bytes" not in context:
+        return 0
+    return context["sent_bytes"]
