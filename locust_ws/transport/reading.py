@@ -24,8 +24,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import gevent
-from gevent.event import Event as Flag
-from gevent.hub import get_hub
+from gevent.hub import Waiter, get_hub
 
 from ..protocol.connection import Closed, Event
 
@@ -102,13 +101,13 @@ class Source(Protocol):
 class WatchedReading:
     """A socket read by the pooled readers whenever its read watcher says it is readable."""
 
-    __slots__ = ("_deliver", "_end", "_ended", "_reader", "_source", "_watcher", "dead")
+    __slots__ = ("_deliver", "_end", "_joiners", "_reader", "_source", "_watcher", "dead")
 
     def __init__(self, fileno: int, source: Source, deliver: Deliver, end: End) -> None:
         self._source, self._deliver, self._end = source, deliver, end
         self._watcher: Any = get_hub().loop.io(fileno, 1)
         self._reader: Any = None  # the pooled greenlet reading it now, if any
-        self._ended: Flag | None = None  # made for the first join
+        self._joiners: list[Waiter[None]] = []  # greenlets in join(), woken once it ended
         self.dead = False
         if source.has_pending():  # bytes that came with the handshake: read them first
             get_hub().loop.run_callback(_readers.run, self)
@@ -160,14 +159,28 @@ class WatchedReading:
         try:
             self._end(closed)
         finally:
-            if self._ended is not None:
-                self._ended.set()
+            run_callback = get_hub().loop.run_callback
+            for joiner in self._joiners:
+                run_callback(joiner.switch, None)
 
     def join(self, timeout: float | None = None) -> None:
-        if not self.dead:
-            if self._ended is None:
-                self._ended = Flag()
-            self._ended.wait(timeout)
+        """Wait for the end, up to ``timeout`` s: a ``Waiter`` and a bare libev timer, without the
+        ``Timeout`` object and link list of a gevent ``Event`` (every close of a connection waits
+        here for the server's close frame)."""
+        if self.dead:
+            return
+        joiner: Waiter[None] = Waiter()
+        self._joiners.append(joiner)
+        timer = None
+        if timeout is not None:
+            timer = get_hub().loop.timer(timeout)
+            timer.start(joiner.switch, None, update=True)
+        try:
+            joiner.get()
+        finally:
+            if timer is not None:
+                timer.close()
+            self._joiners.remove(joiner)
 
     def kill(self, timeout: float = 1.0) -> None:
         if self.dead:

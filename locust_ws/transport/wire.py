@@ -314,15 +314,21 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
     hostname, port, resource, secure = _parsed_url(url)
     if secure or _proxied(hostname, options) or handshake.overrides_reserved(options.get("header")):
         return _open_with_websocket_client(url, options, offer, protocol, deadline, source_address)
-    sock = _connect(hostname, port, timeout, source_address, options.get("sockopt", ()))
+    progress = _Progress()
+    sock: socket.socket | None = None
+    timer = None if timeout is None else gevent.Timeout.start_new(timeout)
     try:
+        sock = _connect(hostname, port, source_address, options.get("sockopt", ()))
+        progress.phase = "no HTTP response"
         key = handshake.new_key()
         subprotocols, headers = options.get("subprotocols"), options.get("header")
         extensions = offer.offer() if offer is not None else None
         _send_all(
             sock, handshake.upgrade_request(resource, hostname, port, key, headers, subprotocols, extensions)
         )
-        head, early = _read_head(sock, deadline)
+        head, early = _read_head(sock, progress)
+        if timer is not None:
+            timer.close()
         response = handshake.parse_response(head)
         if response.status in handshake.REDIRECT_STATUSES:
             sock.close()
@@ -340,10 +346,26 @@ def open_websocket(url: str, options: dict[str, Any]) -> WireSocket:
             deflate = _negotiated(response.headers, offer)
         except handshake.HandshakeError as error:
             raise websocket.WebSocketException(str(error)) from None
-    except BaseException:
-        sock.close()
+    except BaseException as error:
+        if timer is not None:
+            timer.close()
+        if sock is not None:
+            sock.close()
+        if error is timer:
+            raise HandshakeTimeout(progress.phase) from None
         raise
     return WireSocket(sock, protocol(deflate=deflate), early, subprotocol)
+
+
+class _Progress:
+    """How far a plain handshake got, for the ``HandshakeTimeout`` its one timer raises: that timer
+    (a ``gevent.Timeout`` for the whole handshake) replaces a timeout per socket operation, which
+    cost gevent a ``Timeout`` object, a timer and a failed ``recv`` each."""
+
+    __slots__ = ("phase",)
+
+    def __init__(self) -> None:
+        self.phase = "no TCP connection"
 
 
 _parsed_url = functools.lru_cache(maxsize=256)(parse_url)
@@ -360,9 +382,13 @@ def _negotiated(headers: dict[str, str], offer: DeflateOptions | None) -> PerMes
     return PerMessageDeflate.for_client(agreed, offer)
 
 
+_PROXY_OPTIONS = frozenset(("http_proxy_host", "http_proxy_port", "http_proxy_auth", "http_proxy_timeout"))
+"""websocket-client's options that make it connect through a proxy."""
+
+
 def _proxied(hostname: str, options: dict[str, Any]) -> bool:
     """Whether websocket-client would use a proxy for a plain ``ws://`` URL to ``hostname``."""
-    if any(key.startswith("http_proxy") for key in options):
+    if not _PROXY_OPTIONS.isdisjoint(options):
         return True
     if not (os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")):
         return False  # the common case, without get_proxy_info's no_proxy parsing per handshake
@@ -404,7 +430,8 @@ def _open_with_websocket_client(
             hostname, port, _, secure = parse_url(url)
             if _proxied(hostname, options):
                 raise websocket.WebSocketException("a source address cannot be used through a proxy")
-            sock = _connect(hostname, port, remaining, source_address, options.get("sockopt", ()))
+            sock = _connect(hostname, port, source_address, options.get("sockopt", ()))
+            sock.settimeout(remaining)  # websocket-client's own reads and writes keep a timeout
             options["socket"] = _ssl_socket(sock, options.get("sslopt") or {}, hostname) if secure else sock
         ws = websocket.create_connection(url, **options)
     deflate = None
@@ -421,13 +448,13 @@ def _open_with_websocket_client(
 def _connect(
     hostname: str,
     port: int,
-    timeout: float | None,
     source_address: str | None = None,
     sockopt: Any = (),
 ) -> socket.socket:
     """A connected TCP socket with websocket-client's socket options (``TCP_NODELAY``,
     keepalive) and the caller's (``sockopt``), from ``source_address`` when given. An IP literal
-    is used as is: resolving it would cost a thread-pool round trip."""
+    is used as is: resolving it would cost a thread-pool round trip. The caller's deadline (a
+    ``gevent.Timeout``) bounds it."""
     addresses = _literal_address(hostname, port)
     if addresses is None:
         try:
@@ -443,12 +470,11 @@ def _connect(
     for family, address in addresses:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock.settimeout(timeout)
             for option in (*websocket.DEFAULT_SOCKET_OPTION, *sockopt):
                 sock.setsockopt(*option)
             if source_address is not None:
                 bind_source(sock, source_address)
-            sock.connect(address)
+            _connect_socket(sock, address)
         except ConnectionRefusedError as refused:
             sock.close()
             failure = refused
@@ -458,6 +484,19 @@ def _connect(
             raise
         return sock
     raise failure or websocket.WebSocketAddressException(f"no address for {hostname}")
+
+
+def _connect_socket(sock: socket.socket, address: Any) -> None:
+    """Connect a gevent socket (no timeout of its own) to a resolved ``address`` in two system
+    calls: ``connect``, and once the socket is writable, ``SO_ERROR`` for how it went. gevent's
+    ``connect`` makes four (it asks ``SO_ERROR`` before each of its two ``connect`` calls)."""
+    gsock: Any = sock
+    error = gsock._sock.connect_ex(address)
+    if error in (errno.EINPROGRESS, errno.EWOULDBLOCK):
+        gsock._wait(gsock._write_event)
+        error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error and error != errno.EISCONN:
+        raise OSError(error, os.strerror(error))
 
 
 def _literal_address(hostname: str, port: int) -> list[tuple[int, tuple]] | None:
@@ -470,25 +509,27 @@ def _literal_address(hostname: str, port: int) -> list[tuple[int, tuple]] | None
     return None
 
 
-def _read_head(sock: socket.socket, deadline: float | None) -> tuple[bytes, bytes]:
-    """The response head (status line and headers) and whatever followed it in the same reads,
-    by ``deadline`` (``monotonic`` seconds): a server trickling its response cannot stretch it."""
+def _read_head(sock: socket.socket, progress: _Progress) -> tuple[bytes, bytes]:
+    """The response head (status line and headers) and whatever followed it in the same reads.
+    Each ``recv`` waits until the socket is readable first (a response is never there the moment
+    the request left); ``progress`` tells the handshake's timer that a response began."""
+    gsock: Any = sock
     received = b""
     while True:
-        if deadline is not None:
-            remaining = deadline - monotonic()
-            if remaining <= 0:
-                raise HandshakeTimeout("incomplete HTTP response" if received else "no HTTP response")
-            sock.settimeout(remaining)
+        event = gsock._read_event  # None once the socket is closed
+        if event is None:
+            raise OSError(errno.EBADF, "the socket was closed")
+        gsock._wait(event)
         try:
-            chunk = sock.recv(4096)
-        except TimeoutError:
-            raise HandshakeTimeout("incomplete HTTP response" if received else "no HTTP response") from None
+            chunk = gsock._sock.recv(4096)
+        except BlockingIOError:
+            continue
         if not chunk:
             raise websocket.WebSocketConnectionClosedException(
                 "the server closed the connection during the handshake"
             )
         received += chunk
+        progress.phase = "incomplete HTTP response"
         end = received.find(b"\r\n\r\n")
         if end >= 0:
             return received[:end], received[end + 4 :]
