@@ -10,6 +10,7 @@ charts its ``MAX_WORKER_SERIES`` busiest and one ``others`` sum. Pure data, cloc
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -24,44 +25,70 @@ OTHERS = "others"
 LATENCY_WINDOW = 3
 """Samples whose events the percentiles cover: on a master, workers report every 3 s, so a window
 of 3 samples (6 s) always holds a report and the line has no holes."""
+MAX_WINDOW_SAMPLES = 200_000
+"""Latencies of one kind kept per sample: 100,000 events a second for 2 s."""
 
 
 class KindLatencyWindow:
-    """Latency histograms per kind for the current sample and the ``intervals - 1`` before it."""
+    """Latencies per kind for the current sample and the ``intervals - 1`` before it.
+
+    This process's own events are kept as plain lists of milliseconds (an append is the cheapest
+    thing the collector's hot path can do; a histogram record costs several times more) and
+    ranked when a sample is taken; the histograms a master merges from its workers' reports are
+    added to those. At most ``MAX_WINDOW_SAMPLES`` of a kind are kept per sample: the chart of a
+    process that stopped sampling must not grow without end."""
 
     def __init__(self, intervals: int = LATENCY_WINDOW) -> None:
-        self._current: dict[str, LatencyHistogram] = {}
-        self._past: deque[dict[str, LatencyHistogram]] = deque(maxlen=intervals - 1)
-
-    def _histogram(self, kind: str) -> LatencyHistogram:
-        histogram = self._current.get(kind)
-        if histogram is None:
-            histogram = self._current[kind] = LatencyHistogram()
-        return histogram
+        self._current: dict[str, list[float]] = {}
+        self._merged: dict[str, LatencyHistogram] = {}
+        self._past: deque[tuple[dict[str, list[float]], dict[str, LatencyHistogram]]] = deque(
+            maxlen=intervals - 1
+        )
 
     def record_ms(self, kind: str, milliseconds: float) -> None:
-        """One event's response time (the collector's hot path: one lookup, one record)."""
-        self._histogram(kind).record_ms(milliseconds)
+        """One event's response time (the collector's hot path: one lookup, one append)."""
+        samples = self._current.get(kind)
+        if samples is None:
+            samples = self._current[kind] = []
+        elif len(samples) >= MAX_WINDOW_SAMPLES:
+            return
+        samples.append(milliseconds)
 
     def merge(self, kind: str, histogram: LatencyHistogram) -> None:
         """A worker's samples of ``kind`` (its report's row histograms)."""
-        self._histogram(kind).merge(histogram)
+        merged = self._merged.get(kind)
+        if merged is None:
+            merged = self._merged[kind] = LatencyHistogram()
+        merged.merge(histogram)
 
     def roll(self) -> dict[str, tuple[float, float]]:
         """p50 and p99 (ms) per kind over the window, then a new sample starts."""
-        windows = [*self._past, self._current]
+        windows = [*self._past, (self._current, self._merged)]
         percentiles = {}
-        for kind in sorted({kind for window in windows for kind in window}):
-            total = LatencyHistogram()
-            for window in windows:
-                if kind in window:
-                    total.merge(window[kind])
-            if total.count:
-                p50, p99 = total.percentiles_ms([50, 99]).values()
-                percentiles[kind] = (p50, p99)
-        self._past.append(self._current)
-        self._current = {}
+        for kind in sorted({kind for samples, merged in windows for kind in (*samples, *merged)}):
+            values = [value for samples, _ in windows for value in samples.get(kind, ())]
+            histograms = [merged[kind] for _, merged in windows if kind in merged]
+            if histograms:
+                total = LatencyHistogram()
+                for histogram in histograms:
+                    total.merge(histogram)
+                for value in values:
+                    total.record_ms(value)
+                if total.count:
+                    p50, p99 = total.percentiles_ms([50, 99]).values()
+                    percentiles[kind] = (p50, p99)
+            elif values:
+                values.sort()
+                percentiles[kind] = (_nearest_rank(values, 50), _nearest_rank(values, 99))
+        self._past.append((self._current, self._merged))
+        self._current, self._merged = {}, {}
         return percentiles
+
+
+def _nearest_rank(ordered: list[float], percentile: float) -> float:
+    """The smallest sample with at least ``percentile`` % of the samples at or below it."""
+    rank = max(math.ceil(percentile / 100.0 * len(ordered)), 1)
+    return ordered[rank - 1]
 
 
 @dataclass

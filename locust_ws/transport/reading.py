@@ -110,7 +110,7 @@ class WatchedReading:
         self._joiners: list[Waiter[None]] = []  # greenlets in join(), woken once it ended
         self.dead = False
         if source.has_pending():  # bytes that came with the handshake: read them first
-            get_hub().loop.run_callback(_readers.run, self)
+            _readers.run(self)
         else:
             self._watcher.start(self._readable)
 
@@ -120,7 +120,7 @@ class WatchedReading:
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             if watcher.active:  # waiting for bytes: a reader now finds the socket closed
-                get_hub().loop.run_callback(_readers.run, self)
+                _readers.run(self)
             watcher.close()
 
     def _readable(self) -> None:
@@ -193,33 +193,54 @@ class WatchedReading:
 
 
 class _Readers:
-    """The pool of reader greenlets; ``run`` is called in the hub. An idle reader holds no
-    reading: a connection its locustfile dropped is released at once."""
+    """The pool of reader greenlets. Read watchers call ``run`` in the hub; the readable
+    connections of one loop turn are queued and served by one reader, handed them by a single
+    loop callback (``_dispatch``), so a turn with many readable sockets costs two greenlet
+    switches, not two per socket. An idle reader holds no reading: a connection its locustfile
+    dropped is released at once."""
 
     def __init__(self) -> None:
         self._idle: list[Any] = []
-        self._waiting: deque[WatchedReading] = deque()  # for the readers being started
+        self._waiting: deque[WatchedReading] = deque()
+        self._dispatching = False  # a _dispatch callback is due
 
     def run(self, reading: WatchedReading) -> None:
-        if self._idle:
-            self._idle.pop().switch(reading)
-        else:
-            self._waiting.append(reading)
-            _ReaderGreenlet.spawn(self._work)
+        self._waiting.append(reading)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._dispatching:
+            self._dispatching = True
+            get_hub().loop.run_callback(self._dispatch)
+
+    def _dispatch(self) -> None:
+        """In the hub: a reader for the queue, unless it is empty (its reader served it all)."""
+        self._dispatching = False
+        if self._waiting:
+            if self._idle:
+                self._idle.pop().switch()
+            else:
+                _ReaderGreenlet.spawn(self._work)
 
     def _work(self) -> None:
         me = gevent.getcurrent()
         hub = get_hub()
-        reading: WatchedReading | None = self._waiting.popleft() if self._waiting else None
+        waiting = self._waiting
+        reading: WatchedReading | None
         try:
-            while reading is not None:
-                reading.serve()
-                reading = self._waiting.popleft() if self._waiting else None
-                if reading is None:
-                    if len(self._idle) >= IDLE_READERS:
-                        return
-                    self._idle.append(me)
-                    reading = hub.switch()
+            while True:
+                while waiting:
+                    reading = waiting.popleft()
+                    if waiting:
+                        # Should this delivery block (a full socket buffer, a slow consumer's
+                        # pause), the hub runs the callback and another reader takes the rest.
+                        self._schedule()
+                    reading.serve()
+                    reading = None  # an idle reader must hold no session
+                if len(self._idle) >= IDLE_READERS:
+                    return
+                self._idle.append(me)
+                hub.switch()
         finally:
             if me in self._idle:
                 self._idle.remove(me)

@@ -4,6 +4,8 @@ what a master's samples hold once workers report."""
 from __future__ import annotations
 
 from locust_ws import WebSocketMetrics
+from locust_ws.metrics import history
+from locust_ws.metrics.histograms import LatencyHistogram
 from locust_ws.metrics.history import (
     OTHERS,
     ChartHistory,
@@ -99,3 +101,25 @@ def test_worker_lines_come_in_worker_number_order():
     history = ChartHistory()
     history.add(ChartSample(0.0, 3, {"worker 10": 1, "worker 2": 2}, (0.0, 0.0, 0.0, 0.0)))
     assert list(history.summary()["workers"]) == ["worker 2", "worker 10"]
+
+
+def test_the_latency_window_keeps_a_bounded_number_of_samples_per_kind(monkeypatch):
+    monkeypatch.setattr(history, "MAX_WINDOW_SAMPLES", 10)
+    window = KindLatencyWindow()
+    for value in range(1, 21):  # 1..10 kept, 11..20 past the bound
+        window.record_ms("request", float(value))
+    p50, p99 = window.roll()["request"]
+    assert (p50, p99) == (5.0, 10.0)
+
+
+def test_a_window_with_local_samples_and_merged_histograms_ranks_them_together():
+    window = KindLatencyWindow()
+    worker = LatencyHistogram()
+    for _ in range(99):
+        worker.record_ms(2.0)
+    window.merge("request", worker)
+    window.record_ms("request", 50.0)
+    p50, p99 = window.roll()["request"]
+    assert abs(p50 - 2.0) < 0.01 and abs(p99 - 2.0) < 0.01
+    window.record_ms("request", 50.0)
+    assert window.roll()["request"][1] > 49  # two of 101 samples at 50 ms: p99 is one of them
