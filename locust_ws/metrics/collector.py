@@ -587,7 +587,8 @@ class WebSocketMetrics:
             self._sent(sent)
         if length:
             self._received(length)
-        self._send_blocked(request_type, context)
+        if "blocked_ms" in context:
+            self._send_blocked(request_type, context)
 
     def _on_cut_off(
         self, request_type: str, length: int, exception: BaseException | None, context: EventContext

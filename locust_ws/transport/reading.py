@@ -206,7 +206,9 @@ class _Readers:
 
     def run(self, reading: WatchedReading) -> None:
         self._waiting.append(reading)
-        self._schedule()
+        if not self._dispatching:  # _schedule, inlined: once per readable socket
+            self._dispatching = True
+            get_hub().loop.run_callback(self._dispatch)
 
     def _schedule(self) -> None:
         if not self._dispatching:
