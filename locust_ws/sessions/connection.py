@@ -978,9 +978,7 @@ class WebSocketConnection:
     def _finish(self, reply: Reply, catch_response: bool, **context: Any) -> Reply:
         if catch_response:
             return CaughtReply(reply, functools.partial(self._report_reply, **context))
-        self._report.fire(  # _report_reply, inlined: once per round trip
-            Kind.REQUEST, reply.name, reply.response_time, reply.response_length, reply.error, **context
-        )
+        self._report_reply(reply, **context)
         return reply
 
     def _report_reply(self, reply: Reply, **context: Any) -> None:

@@ -206,9 +206,7 @@ class _Readers:
 
     def run(self, reading: WatchedReading) -> None:
         self._waiting.append(reading)
-        if not self._dispatching:  # _schedule, inlined: once per readable socket
-            self._dispatching = True
-            get_hub().loop.run_callback(self._dispatch)
+        self._schedule()
 
     def _schedule(self) -> None:
         if not self._dispatching:
